@@ -25,7 +25,8 @@ import org.apache.avro.SchemaParseException;
  *
  * <p>Hand-written because Avro has no classpath scanner and pulling in a scanning library for one directory
  * is not worth a dependency. Directories ({@code file:}) and jars ({@code jar:}) are listed; a jar is only found
- * if it contains the directory entry itself, which maven-jar-plugin and maven-shade-plugin both write.
+ * if it contains the directory entry {@value #DIRECTORY} itself. maven-jar-plugin writes it (checked on this
+ * module's jar); for other packagings check {@link AvroCodec#knownWriterSchemas()} at start-up.
  */
 final class HistorySchemas {
 
