@@ -73,7 +73,7 @@ public final class AvroCodec<T extends SpecificRecord> {
   private final Map<Long, WriterSchema> writers;
   private final Function<T, List<String>> rules;
 
-  private record WriterSchema(String source, Schema schema) {
+  private record WriterSchema(String label, Schema schema) {
   }
 
   private AvroCodec(Schema schema, BinaryMessageEncoder<T> encoder,
@@ -142,7 +142,7 @@ public final class AvroCodec<T extends SpecificRecord> {
    */
   public Map<Long, String> knownWriterSchemas() {
     Map<Long, String> sources = new LinkedHashMap<>();
-    writers.forEach((fingerprint, writer) -> sources.put(fingerprint, writer.source()));
+    writers.forEach((fingerprint, writer) -> sources.put(fingerprint, writer.label()));
     return sources;
   }
 
@@ -202,6 +202,7 @@ public final class AvroCodec<T extends SpecificRecord> {
 
   /** The record if it passes the field rules of its type, otherwise {@link DecodeError#INVALID_FIELD}. */
   public DecodeResult<T> validate(T record) {
+    Objects.requireNonNull(record, "record");
     List<String> violations = rules.apply(record);
     if (violations.isEmpty()) {
       return new Decoded<>(record);
@@ -223,15 +224,15 @@ public final class AvroCodec<T extends SpecificRecord> {
       GenericDatumReader.skip(writer.schema(), body);
       if (!body.isEnd()) {
         int trailing = body.inputStream().available();
-        return failed(DecodeError.CORRUPT_BODY, "the " + writer.source() + " record ends " + trailing
+        return failed(DecodeError.CORRUPT_BODY, "the " + writer.label() + " record ends " + trailing
             + " bytes before the " + bodyLength + "-byte body does");
       }
       return null;
     } catch (EOFException e) {
-      return failed(DecodeError.TRUNCATED, "body of " + bodyLength + " bytes ends before the " + writer.source()
+      return failed(DecodeError.TRUNCATED, "body of " + bodyLength + " bytes ends before the " + writer.label()
           + " record is complete");
     } catch (IOException | RuntimeException e) {
-      return failed(DecodeError.CORRUPT_BODY, "body of " + bodyLength + " bytes is not a valid " + writer.source()
+      return failed(DecodeError.CORRUPT_BODY, "body of " + bodyLength + " bytes is not a valid " + writer.label()
           + " record: " + describe(e));
     }
   }
@@ -244,15 +245,15 @@ public final class AvroCodec<T extends SpecificRecord> {
       return failed(DecodeError.UNKNOWN_FINGERPRINT, describe(e));
     }
     if (e instanceof EOFException || e instanceof AvroRuntimeException && e.getCause() instanceof EOFException) {
-      return failed(DecodeError.TRUNCATED, "body ends before the " + writer.source() + " record is complete");
+      return failed(DecodeError.TRUNCATED, "body ends before the " + writer.label() + " record is complete");
     }
-    return failed(DecodeError.CORRUPT_BODY, "body is not a valid " + writer.source() + " record: " + describe(e));
+    return failed(DecodeError.CORRUPT_BODY, "body is not a valid " + writer.label() + " record: " + describe(e));
   }
 
   private String describeKnown() {
     StringBuilder known = new StringBuilder();
     writers.forEach((fingerprint, writer) -> known.append(known.isEmpty() ? "" : ", ")
-        .append(hex(fingerprint)).append(' ').append(writer.source()));
+        .append(hex(fingerprint)).append(' ').append(writer.label()));
     return known.toString();
   }
 
