@@ -1,0 +1,386 @@
+package org.streamrec.flink.demo;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.RecommendedItem;
+import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.data.DatasetReaders;
+import org.streamrec.data.Session;
+import org.streamrec.data.SessionDataset;
+import org.streamrec.flink.kafka.EmbeddedKafka;
+import org.streamrec.flink.replay.ClickEventFactory;
+import org.streamrec.flink.replay.DurationConverter;
+import org.streamrec.flink.replay.Pacer;
+import org.streamrec.flink.replay.ReplayClock;
+import org.streamrec.flink.replay.ReplaySummary;
+import org.streamrec.flink.replay.ReplayTool;
+import org.streamrec.flink.replay.Replayer;
+import org.streamrec.flink.replay.SessionEvent;
+import org.streamrec.flink.replay.Ticker;
+import org.streamrec.flink.replay.TokenBucketPacer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole pipeline in one JVM, on embedded defaults: a Kafka broker, the four topics, a bootstrap GRU4Rec model,
+ * the serving job on a local Flink cluster with its web UI, a replay of the rsc15-100k test events (with a few
+ * malformed records for the dead-letter path), progress, sample recommendations and a summary; then everything
+ * stops and the process exits by itself (0 when the run met its expectations).
+ *
+ * <p>Stages that cannot run are skipped and named as skipped in the output and the summary; the demo never
+ * pretends. Run by {@code deploy/demo.sh}; {@link #run()} is the same thing in-process, for tests.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Embedded end-to-end demo: Kafka + Flink serving job + replay of rsc15-100k test events.")
+public final class EmbeddedDemo implements Callable<Integer> {
+
+    static final String EVENTS = "events";
+    static final String RECOMMENDATIONS = "recommendations";
+    static final String DLQ = "events.dlq";
+    static final String MODEL_UPDATES = "model-updates";
+
+    @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
+    Path dataDir;
+
+    @Option(names = "--events-file", defaultValue = "rsc15-100k/yoochoose-clicks-100k_test.txt",
+            description = "Events to replay, relative to --data-dir (default: ${DEFAULT-VALUE}).")
+    String eventsFile;
+
+    @Option(names = "--train-file", defaultValue = "rsc15-100k/yoochoose-clicks-100k_train_full.txt",
+            description = "Training sessions of the bootstrap model, relative to --data-dir (default: ${DEFAULT-VALUE}).")
+    String trainFile;
+
+    @Option(names = "--model", description = "Snapshot directory of a model to serve instead of training one.")
+    Path model;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Bootstrap training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--hidden", defaultValue = "100", description = "GRU hidden size of the bootstrap model (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--sessions", description = "Replay only the first N test sessions (by start time).")
+    Integer sessions;
+
+    @Option(names = "--limit", description = "Replay at most this many events.")
+    Long limit;
+
+    @Option(names = "--rate", defaultValue = "2000",
+            description = "Replay rate in events/s; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--malformed", defaultValue = "10", description = "Malformed records to inject (default: ${DEFAULT-VALUE}).")
+    int malformed;
+
+    @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the events and recommendations topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--parallelism", defaultValue = "2", description = "Serving job parallelism = task slots (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--web-ui-port", defaultValue = "8081",
+            description = "Preferred Flink web UI port on 127.0.0.1; a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
+    int webUiPort;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Serving job checkpoint interval: exactly-once output becomes visible at this pace (default: ${DEFAULT-VALUE}).")
+    Duration checkpointInterval;
+
+    @Option(names = "--drain-timeout", defaultValue = "60s", converter = DurationConverter.class,
+            description = "After the replay, how long to wait without new output before giving up (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Option(names = "--progress-interval", defaultValue = "2s", converter = DurationConverter.class,
+            description = "How often to print progress (default: ${DEFAULT-VALUE}).")
+    Duration progressInterval;
+
+    @Option(names = "--samples", defaultValue = "3", description = "Users whose latest recommendations are shown (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "-k", defaultValue = "20", description = "Recommendations per event, and the cut-off of HR@k/MRR@k (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    private PrintWriter out = new PrintWriter(System.out, true);
+    private long startNanos;
+
+    public static void main(String[] args) {
+        // The demo talks on stdout itself; broker and Flink internals log only warnings (see log4j2-demo.properties).
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:log4j2-demo.properties");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new EmbeddedDemo());
+    }
+
+    /** A demo whose messages go to {@code out}; options as parsed by {@link #commandLine()}. */
+    public static EmbeddedDemo parse(PrintWriter out, String... args) {
+        CommandLine cli = commandLine();
+        cli.parseArgs(args);
+        EmbeddedDemo demo = cli.getCommand();
+        demo.out = out;
+        return demo;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run().exitCode();
+    }
+
+    public DemoReport run() throws Exception {
+        startNanos = System.nanoTime();
+        List<String> skipped = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        say("streamrec embedded demo: Kafka -> Flink serving job -> Kafka, on one machine");
+
+        Path data = dataDir != null ? dataDir
+                : Path.of(System.getProperty("streamrec.data.dir", Path.of("..", "shared", "data").toString()));
+        Path events = data.resolve(eventsFile);
+        if (!Files.isRegularFile(events)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "the events file " + events.toAbsolutePath()
+                    + " does not exist; point --data-dir at the shared data folder");
+        }
+        SessionDataset testData = DatasetReaders.read(events);
+        List<Session> slice = ReplayTool.slice(testData, 0, sessions);
+        ClickEventFactory factory = new ClickEventFactory(ReplayTool.datasetNameOf(events), ReplayClock.epochMillis());
+        ReplayPlan plan = ReplayPlan.of(slice, limit == null ? Long.MAX_VALUE : limit, factory);
+        say("replay plan: %,d events of %,d sessions from %s (+%d malformed records), %s",
+                plan.size(), slice.size(), events, malformed, rate > 0 ? String.format("%,.0f events/s", rate) : "as fast as possible");
+
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            say("Kafka broker up at %s (KRaft, in this JVM)", kafka.bootstrapServers());
+            kafka.createTopic(EVENTS, partitions);
+            kafka.createTopic(RECOMMENDATIONS, partitions);
+            kafka.createTopic(DLQ, 1);
+            kafka.createTopic(MODEL_UPDATES, 1, Map.of("cleanup.policy", "compact"));
+            say("topics: %s (%d partitions), %s (%d), %s (1), %s (1, compacted)",
+                    EVENTS, partitions, RECOMMENDATIONS, partitions, DLQ, MODEL_UPDATES);
+
+            String modelUri = prepareModel(data, skipped);
+            ServingRun serving = startServing(kafka, modelUri, skipped);
+            try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k)) {
+                monitor.start();
+                ReplaySummary replay = replay(kafka, factory, slice, serving != null ? monitor : null);
+                if (!replay.complete()) {
+                    problems.add("the replay did not complete: " + replay.describe());
+                }
+                Map<String, Long> topicCheck = EventsTopicCheck.classify(kafka.bootstrapServers(), EVENTS, Duration.ofSeconds(60));
+                say("events topic read back: %s", topicCheck);
+                checkEventsTopic(topicCheck, plan.size(), problems);
+
+                OutputMonitor.Tally tally = null;
+                if (serving != null) {
+                    tally = drain(monitor, serving, plan.size());
+                    printSamples(plan, factory, monitor);
+                    checkOutput(tally, plan.size(), problems);
+                    if (monitor.failure() != null) {
+                        problems.add("the output monitor failed: " + monitor.failure());
+                    }
+                }
+                URI webUi = serving != null ? serving.cluster.webUi() : null;
+                if (serving != null) {
+                    stopServing(serving);
+                }
+                DemoReport report = new DemoReport(plan.size(), malformed, replay, topicCheck, serving != null, tally, webUi,
+                        List.copyOf(skipped), List.copyOf(problems));
+                printSummary(report);
+                return report;
+            } finally {
+                if (serving != null) {
+                    stopServing(serving);
+                }
+            }
+        } finally {
+            say("stopped: broker and data directory removed");
+        }
+    }
+
+    /** The model the serving job starts with, as a URI, or null (with the reason in {@code skipped}). */
+    private String prepareModel(Path data, List<String> skipped) {
+        if (model != null) {
+            if (!Files.isDirectory(model)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--model " + model + " is not a directory");
+            }
+            say("model: serving the snapshot in %s", model.toAbsolutePath());
+            return model.toAbsolutePath().toUri().toString();
+        }
+        skip(skipped, "bootstrap GRU4Rec training on " + data.resolve(trainFile)
+                + ": the trainer (Gru4RecTrainer, model-core) is not on this branch yet");
+        return null;
+    }
+
+    /** A serving job running on a local cluster. */
+    private record ServingRun(LocalFlinkCluster cluster, JobID job) {
+    }
+
+    private ServingRun startServing(EmbeddedKafka kafka, String modelUri, List<String> skipped) {
+        skip(skipped, "serving job on a local Flink cluster with web UI: RecommenderJob (flink-jobs) is not on this branch yet"
+                + (modelUri == null ? ", and there is no model to serve" : "")
+                + "; no recommendations, dead letters or online HR@" + k + "/MRR@" + k + " this run");
+        return null;
+    }
+
+    private boolean servingStopped;
+
+    private void stopServing(ServingRun serving) throws Exception {
+        if (servingStopped) {
+            return;
+        }
+        servingStopped = true;
+        JobStatus status = serving.cluster.cancel(serving.job, Duration.ofSeconds(60));
+        say("serving job %s", status.name().toLowerCase());
+        serving.cluster.close();
+        say("Flink cluster stopped");
+    }
+
+    private ReplaySummary replay(EmbeddedKafka kafka, ClickEventFactory factory, List<Session> slice, OutputMonitor monitor)
+            throws InterruptedException {
+        Pacer pacer = rate > 0 ? new TokenBucketPacer(rate, TokenBucketPacer.defaultBurst(rate), Ticker.SYSTEM) : Pacer.unpaced();
+        say("replaying to '%s' ...", EVENTS);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ReplayTool.producerConfig(kafka.bootstrapServers(), Map.of()))) {
+            Replayer replayer = new Replayer(producer, EVENTS, factory, AvroCodec.clickEvents(), pacer, Ticker.SYSTEM,
+                    progressInterval, progress -> say("events in %,d (+%d malformed), %,.0f events/s%s", progress.eventsSent(),
+                            progress.malformedSent(), progress.intervalRate(), monitor == null ? "" : " | " + describe(monitor.tally())));
+            ReplaySummary summary = replayer.run(slice, limit == null ? Long.MAX_VALUE : limit, malformed);
+            say("%s", summary.describe());
+            return summary;
+        }
+    }
+
+    /** Waits until every replayed event is answered and every malformed record dead-lettered, or output stalls. */
+    private OutputMonitor.Tally drain(OutputMonitor monitor, ServingRun serving, long expected) throws Exception {
+        long lastChangeNanos = System.nanoTime();
+        long lastSeen = -1;
+        long lastPrint = System.nanoTime();
+        while (true) {
+            OutputMonitor.Tally t = monitor.tally();
+            long seen = t.recommendations() + t.deadLetters();
+            if (seen != lastSeen) {
+                lastSeen = seen;
+                lastChangeNanos = System.nanoTime();
+            }
+            if (t.distinctAnswered() >= expected && t.deadLetters() >= malformed) {
+                say("all output in: %s", describe(t));
+                return t;
+            }
+            JobStatus status = serving.cluster.status(serving.job);
+            if (status.isGloballyTerminalState()) {
+                say("the serving job ended early (%s); output so far: %s", status, describe(t));
+                return t;
+            }
+            if (System.nanoTime() - lastChangeNanos > drainTimeout.toNanos()) {
+                say("no new output for %s; giving up waiting: %s", drainTimeout, describe(t));
+                return t;
+            }
+            if (System.nanoTime() - lastPrint >= progressInterval.toNanos()) {
+                say("waiting for output: %s", describe(t));
+                lastPrint = System.nanoTime();
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private String describe(OutputMonitor.Tally t) {
+        return String.format("recommendations out %,d | DLQ %,d | online HR@%d %.4f MRR@%d %.4f over %,d predictions",
+                t.distinctAnswered(), t.deadLetters(), t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
+    }
+
+    private void printSamples(ReplayPlan plan, ClickEventFactory ids, OutputMonitor monitor) {
+        Map<String, List<SessionEvent>> byUser = new LinkedHashMap<>();
+        for (SessionEvent e : plan.events()) {
+            byUser.computeIfAbsent(ids.userId(e.session()), u -> new ArrayList<>()).add(e);
+        }
+        List<String> users = byUser.entrySet().stream()
+                .filter(entry -> monitor.latestFor(entry.getKey()) != null)
+                .sorted(Comparator.comparingInt((Map.Entry<String, List<SessionEvent>> entry) -> -entry.getValue().size()))
+                .limit(samples).map(Map.Entry::getKey).toList();
+        for (String user : users) {
+            Recommendation r = monitor.latestFor(user);
+            List<SessionEvent> sessionEvents = byUser.get(user);
+            String clicked = sessionEvents.stream().map(SessionEvent::itemId).collect(Collectors.joining(" "));
+            String top = r.getItems().stream().limit(5)
+                    .map((RecommendedItem i) -> String.format("%s (%.3f)", i.getItemId(), i.getScore()))
+                    .collect(Collectors.joining(", "));
+            say("sample: user %s clicked %s%n         -> after event %s: %s, model v%d, top 5 of %d: %s",
+                    user, clicked, r.getTriggeringEventId(), r.getStrategy(), r.getModelVersion(), r.getItems().size(), top);
+        }
+    }
+
+    private void checkEventsTopic(Map<String, Long> topic, long planned, List<String> problems) {
+        long valid = topic.getOrDefault(EventsTopicCheck.VALID, 0L);
+        long invalid = topic.values().stream().mapToLong(Long::longValue).sum() - valid;
+        if (valid != planned || invalid != malformed) {
+            problems.add(String.format("the events topic holds %,d valid and %,d malformed records, expected %,d and %,d",
+                    valid, invalid, planned, malformed));
+        }
+    }
+
+    private void checkOutput(OutputMonitor.Tally t, long planned, List<String> problems) {
+        if (t.distinctAnswered() != planned) {
+            problems.add(String.format("%,d of %,d replayed events were answered", t.distinctAnswered(), planned));
+        }
+        if (t.duplicates() > 0) {
+            problems.add(String.format("%,d recommendations were published twice", t.duplicates()));
+        }
+        if (t.unknownTriggers() > 0) {
+            problems.add(String.format("%,d recommendations answer events this demo did not send", t.unknownTriggers()));
+        }
+        if (t.deadLetters() != malformed) {
+            problems.add(String.format("%,d dead letters for %,d malformed records", t.deadLetters(), malformed));
+        }
+        if (t.undecodable() > 0) {
+            problems.add(String.format("%,d output records could not be decoded", t.undecodable()));
+        }
+    }
+
+    private void printSummary(DemoReport report) {
+        say("================ summary ================");
+        say("replayed:        %,d events of %,d sessions, %,d malformed records, in %.1f s",
+                report.replay().eventsSent(), report.replay().sessions(), report.replay().malformedSent(), report.replay().elapsedSeconds());
+        say("events topic:    %s", report.eventsTopic());
+        if (report.servingRan()) {
+            OutputMonitor.Tally t = report.output();
+            say("Flink web UI:    %s (was)", report.webUi());
+            say("recommendations: %,d for %,d replayed events (%,d fallback, %,d duplicates)",
+                    t.distinctAnswered(), report.plannedEvents(), t.fallback(), t.duplicates());
+            say("dead letters:    %,d for %,d malformed records %s", t.deadLetters(), report.malformed(), t.deadLettersByCode());
+            say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (next event of the same session)",
+                    t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
+        }
+        for (String s : report.skipped()) {
+            say("SKIPPED:         %s", s);
+        }
+        for (String p : report.problems()) {
+            say("PROBLEM:         %s", p);
+        }
+        say(report.succeeded() ? "result:          OK%s" : "result:          FAILED%s",
+                report.skipped().isEmpty() ? "" : String.format(" (with %d stage(s) skipped, see above)", report.skipped().size()));
+    }
+
+    private void skip(List<String> skipped, String what) {
+        skipped.add(what);
+        say("SKIPPED: %s", what);
+    }
+
+    private void say(String format, Object... args) {
+        out.printf("[demo %6.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, String.format(format, args));
+        out.flush();
+    }
+}

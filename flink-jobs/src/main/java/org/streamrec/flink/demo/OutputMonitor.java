@@ -1,0 +1,154 @@
+package org.streamrec.flink.demo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.streamrec.avro.DeadLetter;
+import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.RecommendedItem;
+import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.avro.codec.DecodeResult;
+
+/**
+ * Reads what the serving job publishes, as any downstream consumer would: the recommendations and dead-letter
+ * topics from their start with {@code read_committed} (the job's sinks are transactional), on its own thread.
+ * Keeps counts, the online accuracy, and the latest recommendation of every user for the demo's samples.
+ */
+public final class OutputMonitor implements AutoCloseable {
+
+    /** What the monitor has seen so far. */
+    public record Tally(long recommendations, long distinctAnswered, long duplicates, long unknownTriggers,
+                        long undecodable, long deadLetters, Map<String, Long> deadLettersByCode, long fallback,
+                        long predictions, double hitRate, double mrr, int k) {
+    }
+
+    private final String recommendationsTopic;
+    private final String dlqTopic;
+    private final ReplayPlan plan;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final AvroCodec<Recommendation> recommendationCodec = AvroCodec.recommendations();
+    private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.deadLetters();
+
+    private final OnlineAccuracy accuracy;
+    private final Map<String, Recommendation> latestByUser = new HashMap<>();
+    private final Map<String, Long> deadLettersByCode = new TreeMap<>();
+    private long recommendations;
+    private long undecodable;
+    private long deadLetters;
+    private long fallback;
+    private volatile Exception failure;
+    private volatile boolean running = true;
+
+    public OutputMonitor(String bootstrapServers, String recommendationsTopic, String dlqTopic, ReplayPlan plan, int k) {
+        this.recommendationsTopic = recommendationsTopic;
+        this.dlqTopic = dlqTopic;
+        this.plan = plan;
+        this.accuracy = new OnlineAccuracy(plan.nextItemByEventId(), k);
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.CLIENT_ID_CONFIG, "streamrec-demo-monitor",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        this.thread = new Thread(this::pollLoop, "demo-output-monitor");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(recommendationsTopic, dlqTopic)) {
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        thread.start();
+    }
+
+    private void pollLoop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    synchronized (this) {
+                        if (record.topic().equals(recommendationsTopic)) {
+                            onRecommendation(record.value());
+                        } else {
+                            onDeadLetter(record.value());
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // close() asked the loop to end.
+        } catch (Exception e) {
+            failure = e;
+        }
+    }
+
+    private void onRecommendation(byte[] value) {
+        if (!(recommendationCodec.decode(value) instanceof DecodeResult.Decoded<Recommendation> decoded)) {
+            undecodable++;
+            return;
+        }
+        Recommendation r = decoded.value();
+        recommendations++;
+        if (r.getStrategy() == org.streamrec.avro.RecommendationStrategy.FALLBACK) {
+            fallback++;
+        }
+        List<String> items = new ArrayList<>(r.getItems().size());
+        for (RecommendedItem item : r.getItems()) {
+            items.add(item.getItemId());
+        }
+        accuracy.record(r.getTriggeringEventId(), items, plan.eventIds().contains(r.getTriggeringEventId()));
+        latestByUser.put(r.getUserId(), r);
+    }
+
+    private void onDeadLetter(byte[] value) {
+        if (!(deadLetterCodec.decode(value) instanceof DecodeResult.Decoded<DeadLetter> decoded)) {
+            undecodable++;
+            return;
+        }
+        deadLetters++;
+        deadLettersByCode.merge(decoded.value().getErrorCode(), 1L, Long::sum);
+    }
+
+    public synchronized Tally tally() {
+        return new Tally(recommendations, accuracy.answered(), accuracy.duplicates(), accuracy.unknownTriggers(),
+                undecodable, deadLetters, new TreeMap<>(deadLettersByCode), fallback, accuracy.predictions(),
+                accuracy.hitRate(), accuracy.mrr(), accuracy.k());
+    }
+
+    /** The latest recommendation published for {@code userId}, or null. */
+    public synchronized Recommendation latestFor(String userId) {
+        return latestByUser.get(userId);
+    }
+
+    /** Set when the poll loop died; the demo reports it rather than waiting for output that cannot come. */
+    public Exception failure() {
+        return failure;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+        if (!thread.isAlive()) {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}
