@@ -1,0 +1,50 @@
+package org.streamrec.flink.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.streamrec.data.DatasetReaders;
+import org.streamrec.data.Session;
+import org.streamrec.flink.replay.ReplayTool;
+
+/** The embedded demo in-process on a small slice: what it replays, reads back and reports. */
+class EmbeddedDemoIT {
+
+    private static final int SESSIONS = 40;
+    private static final int MALFORMED = 5;
+
+    @Test
+    void smallDemoReplaysItsSliceAndAccountsForEveryRecord() throws Exception {
+        StringWriter text = new StringWriter();
+        EmbeddedDemo demo = EmbeddedDemo.parse(new PrintWriter(text, true),
+                "--sessions", String.valueOf(SESSIONS), "--rate", "0", "--malformed", String.valueOf(MALFORMED),
+                "--epochs", "1", "--checkpoint-interval", "500ms", "--progress-interval", "1s");
+
+        DemoReport report = demo.run();
+        String output = text.toString();
+
+        long expectedEvents = ReplayTool.slice(DatasetReaders.read(Path.of(System.getProperty("streamrec.data.dir"),
+                "rsc15-100k", "yoochoose-clicks-100k_test.txt")), 0, SESSIONS).stream().mapToLong(Session::length).sum();
+        assertThat(report.problems()).as(output).isEmpty();
+        assertThat(report.plannedEvents()).isEqualTo(expectedEvents);
+        assertThat(report.replay().complete()).isTrue();
+        assertThat(report.replay().eventsSent()).isEqualTo(expectedEvents);
+        assertThat(report.replay().sessions()).isEqualTo(SESSIONS);
+        assertThat(report.eventsTopic()).containsEntry(EventsTopicCheck.VALID, expectedEvents);
+        assertThat(report.eventsTopic().values().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(expectedEvents + MALFORMED);
+
+        if (report.servingRan()) {
+            assertThat(report.output().distinctAnswered()).isEqualTo(expectedEvents);
+            assertThat(report.output().duplicates()).isZero();
+            assertThat(report.output().deadLetters()).isEqualTo(MALFORMED);
+        } else {
+            assertThat(report.skipped()).as("a stage that did not run is named").isNotEmpty();
+            assertThat(output).contains("SKIPPED:").contains("result:          OK (with");
+        }
+        assertThat(output).contains("stopped: broker and data directory removed");
+    }
+}
