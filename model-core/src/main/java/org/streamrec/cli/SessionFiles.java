@@ -25,12 +25,12 @@ import org.streamrec.data.SessionDataset;
  * gzip detected by its magic bytes. Time is kept as given (seconds with a fraction become milliseconds, an
  * ordinal index as diginetica's is multiplied by 1000 too: only its order matters to the baselines).
  */
-final class SessionFiles {
+public final class SessionFiles {
 
     private SessionFiles() {
     }
 
-    static SessionDataset read(Path path) throws IOException {
+    public static SessionDataset read(Path path) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(path));
              BufferedReader reader = new BufferedReader(new InputStreamReader(maybeGunzip(raw), StandardCharsets.UTF_8), 1 << 16)) {
             String header = reader.readLine();
