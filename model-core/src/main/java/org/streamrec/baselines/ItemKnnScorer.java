@@ -4,7 +4,7 @@ package org.streamrec.baselines;
  * ItemKNN-last: items ranked by session co-occurrence cosine with the session's current (last) item,
  * {@code c(i,j) / sqrt(n_i * n_j)}, where c(i,j) is the number of training sessions containing both i and j
  * (a session counts once however often it repeats them) and n_i the number of training occurrences of i
- * (events, repeats included). The current item itself is not its own neighbour. Ties by item id; items that
+ * (events, repeats included). The current item itself is not its own neighbour. Ties by item id (string order, see TrainingStats); items that
  * never co-occur with the current item follow in popularity order.
  *
  * <p>These definitions are the ones that reproduce the reference numbers of {@code shared/data/README.md}

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Markov1: the items that most often directly followed the session's current (last) item in training, by
- * number of transitions (consecutive repeats included, so i -> i counts), ties by item id; every other item
+ * number of transitions (consecutive repeats included, so i -> i counts), ties by item id (string order, see TrainingStats); every other item
  * follows in popularity order. An empty session, or a last item never followed by anything, gets POP.
  */
 public final class MarkovScorer extends HistoryScorer {

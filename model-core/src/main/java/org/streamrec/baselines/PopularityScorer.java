@@ -1,6 +1,6 @@
 package org.streamrec.baselines;
 
-/** POP: every session gets the same ranking, training occurrence count descending (ties by item id). */
+/** POP: every session gets the same ranking, training occurrence count descending (ties: item id first in string order, see TrainingStats). */
 public final class PopularityScorer extends HistoryScorer {
 
     private final float[] popularity;

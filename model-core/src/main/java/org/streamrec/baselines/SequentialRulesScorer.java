@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * SR, sequential rules (Kamehkhosh et al.; session-rec {@code baselines/sr.py} defaults steps 10, weighting 'div',
  * pruning 20): every training pair (a before b, at most {@code steps} events apart, gap g) adds 1/g to the rule
- * a -> b; each item keeps its {@code pruning} strongest rules (ties by item id). A session is scored by the rules
+ * a -> b; each item keeps its {@code pruning} strongest rules (ties: item id first in string order, see TrainingStats). A session is scored by the rules
  * of its last item; other items score 0 and tie, as in session-rec.
  */
 public final class SequentialRulesScorer extends HistoryScorer {

@@ -55,7 +55,7 @@ class BaselineDefinitionsTest {
         return row[vocabulary.indexOf(item)];
     }
 
-    // Occurrences: 10 x3, 4 x2, 2 x1, 3 x1. Ids compare numerically, so 2 < 3 < 4 < 10 in ties.
+    // Occurrences: 10 x3, 4 x2, 2 x1, 3 x1. Ties go to the id first in string order: "10" < "2" < "3" < "4".
     private static final SessionDataset SMALL = dataset(session("10", "2"), session("10", "3"), session("4", "4", "10"));
 
     @Test
@@ -69,8 +69,8 @@ class BaselineDefinitionsTest {
             HistoryScorer markov = MarkovScorer.fit(stats);
             // 10 was followed once by 2 and once by 3 (tie: lower id first), then POP tops up.
             assertThat(ranking(markov, vocabulary, "10")).containsExactly("2", "3", "10", "4");
-            // 4 -> 4 (a consecutive repeat counts) and 4 -> 10 once each.
-            assertThat(ranking(markov, vocabulary, "3", "4")).containsExactly("4", "10", "2", "3");
+            // 4 -> 4 (a consecutive repeat counts) and 4 -> 10 once each; "10" wins the tie.
+            assertThat(ranking(markov, vocabulary, "3", "4")).containsExactly("10", "4", "2", "3");
             // Nothing ever followed 2: POP.
             assertThat(ranking(markov, vocabulary, "2")).containsExactly("10", "4", "2", "3");
             assertThat(ranking(markov, vocabulary)).containsExactly("10", "4", "2", "3");
@@ -121,10 +121,9 @@ class BaselineDefinitionsTest {
     }
 
     @Test
-    void idsCompareNumericallyWhenBothAreIntegers() {
-        assertThat(TrainingStats.compareIds("9", "10")).isNegative();
+    void idsCompareAsStringsAndCosinesCompareExactly() {
+        assertThat(TrainingStats.compareIds("10", "9")).isNegative();
         assertThat(TrainingStats.compareIds("b", "a")).isPositive();
-        assertThat(TrainingStats.compareIds("10", "a")).isNegative();
         assertThat(ItemKnnScorer.compareProducts(Long.MAX_VALUE / 2, 4, Long.MAX_VALUE / 4, 8)).isPositive();
         assertThat(ItemKnnScorer.compareProducts(3, 4, 2, 6)).isZero();
     }
