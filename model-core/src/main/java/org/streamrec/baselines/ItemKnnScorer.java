@@ -4,12 +4,13 @@ package org.streamrec.baselines;
  * ItemKNN-last: items ranked by session co-occurrence cosine with the session's current (last) item,
  * {@code c(i,j) / sqrt(n_i * n_j)}, where c(i,j) is the number of training sessions containing both i and j
  * (a session counts once however often it repeats them) and n_i the number of training occurrences of i
- * (events, repeats included). The current item itself is not its own neighbour. Ties by item id (string order, see TrainingStats); items that
- * never co-occur with the current item follow in popularity order.
+ * (events, repeats included). The current item is not its own neighbour. Ties by item id (string order, see
+ * {@link TrainingStats}); items that never co-occur with the current item follow in popularity order.
  *
- * <p>These definitions are the ones that reproduce the reference numbers of {@code shared/data/README.md}
- * (rsc15-100k 0.3860 / 0.1782 and diginetica 0.3490 / 0.1087, to the last digit); counting n_i in sessions gives 0.3881 / 0.1795, counting c(i,j) in
- * occurrence products 0.3763 / 0.1584, and keeping i as its own neighbour 0.6396 / 0.3651.
+ * <p>These are the definitions that reproduce the reference numbers of {@code shared/data/README.md} to the last
+ * digit (rsc15-100k 0.3860 / 0.1782, diginetica 0.3490 / 0.1087). On rsc15-100k, counting n_i in sessions gives
+ * 0.3881 / 0.1795, counting c(i,j) as products of occurrences 0.3763 / 0.1584, and keeping i as its own
+ * neighbour 0.6396 / 0.3651.
  */
 public final class ItemKnnScorer extends HistoryScorer {
 
