@@ -15,6 +15,7 @@ import org.streamrec.baselines.Baseline;
 import org.streamrec.baselines.HistoryScorer;
 import org.streamrec.baselines.TrainingStats;
 import org.streamrec.baselines.VsknnScorer;
+import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.eval.EvaluationResult;
 import org.streamrec.eval.Evaluator;
@@ -78,8 +79,8 @@ final class BaselinesCommand implements Callable<Integer> {
         }
 
         long readStart = System.nanoTime();
-        SessionDataset trainData = SessionFiles.read(train);
-        SessionDataset testData = SessionFiles.read(test);
+        SessionDataset trainData = DatasetReaders.read(train);
+        SessionDataset testData = DatasetReaders.read(test);
         ItemVocabulary vocabulary = TrainingStats.vocabularyOf(trainData);
         TrainingStats stats = TrainingStats.of(trainData, vocabulary);
         err.printf(Locale.ROOT, "read %,d training events in %,d sessions, %,d items; %,d test sessions, %,d predictions (%.1f s)%n",

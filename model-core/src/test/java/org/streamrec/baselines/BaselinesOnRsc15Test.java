@@ -8,7 +8,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.streamrec.cli.SessionFiles;
+import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.eval.EvaluationResult;
 import org.streamrec.eval.Evaluator;
@@ -26,8 +26,8 @@ class BaselinesOnRsc15Test {
     @BeforeAll
     static void evaluateAll() throws Exception {
         Path dir = Path.of(System.getProperty("streamrec.data.dir"), "rsc15-100k");
-        SessionDataset train = SessionFiles.read(dir.resolve("yoochoose-clicks-100k_train_full.txt"));
-        SessionDataset test = SessionFiles.read(dir.resolve("yoochoose-clicks-100k_test.txt"));
+        SessionDataset train = DatasetReaders.read(dir.resolve("yoochoose-clicks-100k_train_full.txt"));
+        SessionDataset test = DatasetReaders.read(dir.resolve("yoochoose-clicks-100k_test.txt"));
         ItemVocabulary vocabulary = TrainingStats.vocabularyOf(train);
         TrainingStats stats = TrainingStats.of(train, vocabulary);
         Evaluator evaluator = new Evaluator();
