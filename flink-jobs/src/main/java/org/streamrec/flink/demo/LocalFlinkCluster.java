@@ -13,6 +13,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -66,6 +67,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
         config.set(RestOptions.BIND_PORT, String.valueOf(port));
         config.set(JobManagerOptions.ADDRESS, HOST);
         config.set(TaskManagerOptions.HOST, HOST);
+        // The REST API (and the web UI) refresh metrics every 10 s by default: too slow to watch a short demo.
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(config)
                 .setNumTaskManagers(1)

@@ -9,6 +9,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -18,6 +23,26 @@ import org.junit.jupiter.api.Test;
 
 /** The demo's MiniCluster: web UI and REST API on 127.0.0.1, a job submitted, run and cancelled. */
 class LocalFlinkClusterIT {
+
+    /** Counts what it maps and reports a constant gauge, both read back through the REST API. */
+    static final class CountingMap extends RichMapFunction<Long, Long> {
+        private transient Counter mapped;
+        private final double half = 0.5;
+
+        @Override
+        public void open(OpenContext context) {
+            mapped = getRuntimeContext().getMetricGroup().counter("mapped");
+            // Reads a field so each subtask gets its own Gauge object: a non-capturing lambda is one shared instance,
+            // and Flink's metric query service keys metrics by object, so the subtasks would overwrite each other.
+            getRuntimeContext().getMetricGroup().gauge("half", () -> half);
+        }
+
+        @Override
+        public Long map(Long value) {
+            mapped.inc();
+            return value;
+        }
+    }
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -48,8 +73,24 @@ class LocalFlinkClusterIT {
             assertThat(get(ui, "/jobs/" + finite).body()).contains("\"name\":\"finite\"");
 
             StreamExecutionEnvironment endless = StreamExecutionEnvironment.getExecutionEnvironment();
-            endless.fromSequence(1, Long.MAX_VALUE).sinkTo(new DiscardingSink<>());
+            endless.setParallelism(2);
+            endless.fromSequence(1, Long.MAX_VALUE).map(new CountingMap()).name("counting").sinkTo(new DiscardingSink<>());
             JobID infinite = cluster.submit(endless, "endless");
+
+            // The operator's metrics through the REST API, per subtask, as the demo reads the serving job's.
+            JobMetrics metrics = new JobMetrics(ui, infinite);
+            Map<Integer, Map<String, Double>> values = Map.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && !(values.size() == 2
+                    && values.values().stream().allMatch(m -> m.containsKey("half") && m.getOrDefault("mapped", 0.0) > 0))) {
+                Thread.sleep(200);
+                values = metrics.perSubtask("counting", List.of("mapped", "half", "notRegistered"));
+            }
+            assertThat(values).containsOnlyKeys(0, 1);
+            assertThat(values.values()).allSatisfy(m -> assertThat(m).containsEntry("half", 0.5).doesNotContainKey("notRegistered"));
+            assertThat(JobMetrics.sum(values, "mapped")).isPositive();
+            assertThat(JobMetrics.weightedMean(values, "half", "mapped")).isEqualTo(0.5);
+
             assertThat(cluster.cancel(infinite, Duration.ofSeconds(60))).isEqualTo(JobStatus.CANCELED);
         }
     }
