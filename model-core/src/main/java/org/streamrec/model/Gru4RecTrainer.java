@@ -1,9 +1,10 @@
 package org.streamrec.model;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -835,9 +836,26 @@ public final class Gru4RecTrainer {
         return slotHidden;
     }
 
-    List<float[]> optimizerState() {
-        List<float[]> l = new ArrayList<>();
-        l.add(accWIn);
-        return l;
+    /** Adagrad accumulators and momenta by snapshot file name; item tables cut to {@code items} rows. */
+    Map<String, ModelSnapshot.TensorRef> optimizerState(int items) {
+        ensureItemCapacity();
+        Map<String, ModelSnapshot.TensorRef> m = new LinkedHashMap<>();
+        m.put("acc_gru_w_in.f32", new ModelSnapshot.TensorRef(accWIn, accWIn.length));
+        m.put("mom_gru_w_in.f32", new ModelSnapshot.TensorRef(momWIn, momWIn.length));
+        m.put("acc_gru_b_in.f32", new ModelSnapshot.TensorRef(accBIn, accBIn.length));
+        m.put("mom_gru_b_in.f32", new ModelSnapshot.TensorRef(momBIn, momBIn.length));
+        m.put("acc_gru_w_hid.f32", new ModelSnapshot.TensorRef(accWHid, accWHid.length));
+        m.put("mom_gru_w_hid.f32", new ModelSnapshot.TensorRef(momWHid, momWHid.length));
+        m.put("acc_gru_b_hid.f32", new ModelSnapshot.TensorRef(accBHid, accBHid.length));
+        m.put("mom_gru_b_hid.f32", new ModelSnapshot.TensorRef(momBHid, momBHid.length));
+        m.put("acc_out_embedding.f32", new ModelSnapshot.TensorRef(accOut, items * hidden));
+        m.put("mom_out_embedding.f32", new ModelSnapshot.TensorRef(momOut, items * hidden));
+        m.put("acc_out_bias.f32", new ModelSnapshot.TensorRef(accBias, items));
+        m.put("mom_out_bias.f32", new ModelSnapshot.TensorRef(momBias, items));
+        if (!model.constrained) {
+            m.put("acc_in_embedding.f32", new ModelSnapshot.TensorRef(accEmb, items * inputDim));
+            m.put("mom_in_embedding.f32", new ModelSnapshot.TensorRef(momEmb, items * inputDim));
+        }
+        return m;
     }
 }
