@@ -36,6 +36,7 @@ public final class Gru4RecTrainer {
 
     private static final float ADAGRAD_EPS = 1e-6f;
     private static final double LOG_EPS = 1e-24;
+    private static final ElementwiseMath EXP = ElementwiseMath.INSTANCE;
 
     private final Gru4RecModel model;
     private final Gru4RecParams p;
@@ -91,15 +92,17 @@ public final class Gru4RecTrainer {
     private float[] hOut = new float[0];
     private float[] hMask = new float[0];
     private float[] outRows = new float[0];
-    private float[] scores = new float[0];
+    /** Scores of the last step, [m x (m + nNeg)] (package-private for the gradient check). */
+    float[] scores = new float[0];
     private float[] dScores = new float[0];
     private float[] dHOut = new float[0];
     private float[] dOut = new float[0];
     private float[] dGx = new float[0];
     private float[] dGh = new float[0];
     private float[] dEmb = new float[0];
-    private double[] rowA = new double[0];
-    private double[] rowB = new double[0];
+    private float[] rowF1 = new float[0];
+    private float[] rowF2 = new float[0];
+    private float[] rowF3 = new float[0];
     private int[] candidates = new int[0];
     private int[] rowSlot = new int[0];
     private int[] biasSlot = new int[0];
@@ -432,20 +435,36 @@ public final class Gru4RecTrainer {
 
         float keepH = (float) (1.0 - p.dropoutPHidden());
         boolean dropH = train && p.dropoutPHidden() > 0;
+        // Three passes so that each transcendental runs as one bulk exp over m x H values.
         for (int r = 0; r < m; r++) {
             int g = r * h3;
             int o = r * hidden;
             for (int j = 0; j < hidden; j++) {
-                float xr = gx[g + j] + model.bIn[j] + gh[g + j] + model.bHid[j];
-                float xz = gx[g + hidden + j] + model.bIn[hidden + j] + gh[g + hidden + j] + model.bHid[hidden + j];
-                float rr = Gru4RecModel.sigmoid(xr);
-                float zz = Gru4RecModel.sigmoid(xz);
+                gateR[o + j] = -(gx[g + j] + model.bIn[j] + gh[g + j] + model.bHid[j]);
+                gateZ[o + j] = -(gx[g + hidden + j] + model.bIn[hidden + j] + gh[g + hidden + j] + model.bHid[hidden + j]);
+            }
+        }
+        EXP.expInPlace(gateR, 0, m * hidden);
+        EXP.expInPlace(gateZ, 0, m * hidden);
+        for (int r = 0; r < m; r++) {
+            int g = r * h3;
+            int o = r * hidden;
+            for (int j = 0; j < hidden; j++) {
+                float rr = 1f / (1f + gateR[o + j]);
+                gateR[o + j] = rr;
+                gateZ[o + j] = 1f / (1f + gateZ[o + j]);
                 float ghn = gh[g + 2 * hidden + j] + model.bHid[2 * hidden + j];
                 gh[g + 2 * hidden + j] = ghn; // kept with its bias for the backward pass
-                float nn = (float) Math.tanh(gx[g + 2 * hidden + j] + model.bIn[2 * hidden + j] + rr * ghn);
-                gateR[o + j] = rr;
-                gateZ[o + j] = zz;
-                gateN[o + j] = nn;
+                float pre = gx[g + 2 * hidden + j] + model.bIn[2 * hidden + j] + rr * ghn;
+                gateN[o + j] = pre;
+            }
+        }
+        EXP.tanhInPlace(gateN, 0, m * hidden);
+        for (int r = 0; r < m; r++) {
+            int o = r * hidden;
+            for (int j = 0; j < hidden; j++) {
+                float nn = gateN[o + j];
+                float zz = gateZ[o + j];
                 float h = (1f - zz) * nn + zz * hiddenRows[o + j];
                 if (dropH) {
                     hMask[o + j] = dropoutRandom.nextDouble() < keepH ? 1f / keepH : 0f;
@@ -491,35 +510,40 @@ public final class Gru4RecTrainer {
     private double crossEntropy(int m, int c) {
         double total = 0;
         double scale = 1.0 / p.batchSize();
-        double[] corr = rowB;
+        float[] corr = rowF2;
         if (p.logq() > 0) {
             for (int j = 0; j < c; j++) {
                 double q = Math.max(1, model.popularity[candidates[j]]);
                 // Official: targets corrected by log P0, samples by log P0^alpha (the probability they were drawn with).
-                corr[j] = p.logq() * (j < m ? Math.log(q) : p.sampleAlpha() * Math.log(q));
+                corr[j] = (float) (p.logq() * (j < m ? Math.log(q) : p.sampleAlpha() * Math.log(q)));
             }
         } else {
-            Arrays.fill(corr, 0, c, 0.0);
+            Arrays.fill(corr, 0, c, 0f);
         }
-        double[] e = rowA;
+        float[] e = rowF1;
         for (int r = 0; r < m; r++) {
             int o = r * c;
-            double max = Double.NEGATIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < c; j++) {
                 e[j] = scores[o + j] - corr[j];
                 max = Math.max(max, e[j]);
             }
+            for (int j = 0; j < c; j++) {
+                e[j] -= max;
+            }
+            EXP.expInPlace(e, 0, c);
             double sum = 0;
             for (int j = 0; j < c; j++) {
-                e[j] = Math.exp(e[j] - max);
                 sum += e[j];
             }
             double pTarget = e[r] / sum;
             total += -Math.log(pTarget + LOG_EPS);
             double k = pTarget / (pTarget + LOG_EPS) * scale;
+            float kf = (float) (k / sum);
             for (int j = 0; j < c; j++) {
-                dScores[o + j] = (float) (k * (e[j] / sum - (j == r ? 1 : 0)));
+                dScores[o + j] = kf * e[j];
             }
+            dScores[o + r] = (float) (k * (pTarget - 1));
         }
         return total * scale;
     }
@@ -528,58 +552,75 @@ public final class Gru4RecTrainer {
     private double bprMax(int m, int c) {
         double total = 0;
         double scale = 1.0 / p.batchSize();
-        double alpha = p.eluParam();
+        float alpha = (float) p.eluParam();
         double lambda = p.bpreg();
-        double[] o = rowA;
-        double[] s = rowB;
+        float[] o = rowF1;
+        float[] s = rowF2;
+        float[] sig = rowF3;
         for (int r = 0; r < m; r++) {
             int base = r * c;
-            for (int j = 0; j < c; j++) {
-                double x = scores[base + j];
-                o[j] = alpha > 0 && x <= 0 ? alpha * (Math.exp(x) - 1) : x;
+            if (alpha > 0) {
+                for (int j = 0; j < c; j++) {
+                    o[j] = Math.min(scores[base + j], 0f);
+                }
+                EXP.expInPlace(o, 0, c);
+                for (int j = 0; j < c; j++) {
+                    float x = scores[base + j];
+                    o[j] = x > 0 ? x : alpha * (o[j] - 1f);
+                }
+            } else {
+                System.arraycopy(scores, base, o, 0, c);
             }
-            double max = Double.NEGATIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < c; j++) {
                 if (j != r) {
                     max = Math.max(max, o[j]);
                 }
             }
+            float t = o[r];
+            for (int j = 0; j < c; j++) {
+                s[j] = o[j] - max;
+                sig[j] = o[j] - t;
+            }
+            s[r] = 0f;
+            EXP.expInPlace(s, 0, c);
+            EXP.expInPlace(sig, 0, c);
+            s[r] = 0f;
             double sum = 0;
             for (int j = 0; j < c; j++) {
-                s[j] = j == r ? 0 : Math.exp(o[j] - max);
                 sum += s[j];
             }
-            double t = o[r];
+            float invSum = (float) (1.0 / sum);
             double a = 0;
             double reg = 0;
             for (int j = 0; j < c; j++) {
-                s[j] /= sum;
-                if (j != r) {
-                    double sig = 1.0 / (1.0 + Math.exp(o[j] - t));
-                    a += sig * s[j];
-                    reg += o[j] * o[j] * s[j];
-                }
+                s[j] *= invSum;
+                sig[j] = 1f / (1f + sig[j]); // sigmoid(t - o_j)
+                a += sig[j] * s[j];
+                reg += o[j] * o[j] * s[j];
             }
             total += -Math.log(a + LOG_EPS) + lambda * reg;
             double invA = 1.0 / (a + LOG_EPS);
+            float fInvA = (float) invA;
+            float fA = (float) a;
+            float fReg = (float) reg;
+            float fLambda = (float) lambda;
+            float fScale = (float) scale;
             double dt = 0;
             for (int j = 0; j < c; j++) {
-                if (j == r) {
-                    continue;
-                }
-                double sig = 1.0 / (1.0 + Math.exp(o[j] - t));
-                dt -= invA * sig * (1 - sig) * s[j];
-                double dOj = s[j] * (-(sig * sig - a) * invA + lambda * (2 * o[j] + o[j] * o[j] - reg));
-                dScores[base + j] = (float) (dOj * eluGrad(scores[base + j], o[j], alpha) * scale);
+                float sg = sig[j];
+                float sj = s[j];
+                dt -= sg * (1 - sg) * sj;
+                float oj = o[j];
+                float dOj = sj * (-(sg * sg - fA) * fInvA + fLambda * (2 * oj + oj * oj - fReg));
+                float x = scores[base + j];
+                float elu = alpha > 0 && x <= 0 ? oj + alpha : 1f;
+                dScores[base + j] = dOj * elu * fScale;
             }
-            dScores[base + r] = (float) (dt * eluGrad(scores[base + r], t, alpha) * scale);
+            float x = scores[base + r];
+            dScores[base + r] = (float) (dt * invA * (alpha > 0 && x <= 0 ? t + alpha : 1.0) * scale);
         }
         return total * scale;
-    }
-
-    /** d elu(x)/dx = 1 for x &gt; 0, else alpha * exp(x) = elu(x) + alpha; identity when alpha = 0. */
-    private static double eluGrad(double x, double elu, double alpha) {
-        return alpha > 0 && x <= 0 ? elu + alpha : 1.0;
     }
 
     private void backward(int m, int c, int[] in, float[] hPrev, boolean dropE, boolean dropH) {
@@ -807,10 +848,9 @@ public final class Gru4RecTrainer {
         dGx = grow(dGx, m * h3);
         dGh = grow(dGh, m * h3);
         dEmb = grow(dEmb, m * d);
-        if (rowA.length < c) {
-            rowA = new double[c];
-            rowB = new double[c];
-        }
+        rowF1 = grow(rowF1, c);
+        rowF2 = grow(rowF2, c);
+        rowF3 = grow(rowF3, c);
         if (candidates.length < c) {
             candidates = new int[c];
         }

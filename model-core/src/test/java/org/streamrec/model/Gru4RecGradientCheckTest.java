@@ -14,14 +14,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Central-difference check of every parameter tensor's analytic gradient (GRU input/hidden weights and
  * biases for the r, z and n gates, input embedding when not constrained, output embedding rows, output
- * bias) for both losses, dropout off. Parameters are float, so the loss is accumulated in double and the
- * step is large enough to rise above float rounding.
+ * bias) for both losses, dropout off. The numeric side uses an independent double-precision loss on the
+ * trainer's (float) scores. The forward pass is float, so steps below ~3e-3 drown in float noise, while
+ * at 6e-3 curvature shows on a few entries (error scaling exactly with h^2); Richardson extrapolation of
+ * steps 6e-3 and 1.2e-2 removes the h^2 term. Tolerance: 2% relative plus 2e-5 absolute.
  */
 class Gru4RecGradientCheckTest {
 
     private static final int ITEMS = 12;
     private static final int ROWS = 4;
-    private static final float EPS = 3e-3f;
+    private static final float EPS = 6e-3f;
 
     @ParameterizedTest(name = "loss={0} constrained={1} elu={2}")
     @CsvSource({
@@ -99,16 +101,30 @@ class Gru4RecGradientCheckTest {
                     ? ITEMS * (w.length / model.capacityRows) : w.length;
             double maxRel = 0;
             double maxAbsGrad = 0;
+            int skipped = 0;
             for (int i = 0; i < limit; i++) {
                 float orig = w[i];
-                float plus = orig + EPS;
-                float minus = orig - EPS;
-                w[i] = plus;
-                double lPlus = trainer.step(ROWS, in, target, negatives, negatives.length, hidden.clone(), false, false);
-                w[i] = minus;
-                double lMinus = trainer.step(ROWS, in, target, negatives, negatives.length, hidden.clone(), false, false);
-                w[i] = orig;
-                double numeric = (lPlus - lMinus) / ((double) plus - (double) minus);
+                double[] d = new double[2];
+                boolean kink = false;
+                for (int k = 0; k < 2; k++) {
+                    float plus = orig + EPS * (k + 1);
+                    float minus = orig - EPS * (k + 1);
+                    w[i] = plus;
+                    double lPlus = referenceLoss(trainer, params, ROWS, in, target, negatives, hidden);
+                    float[] scoresPlus = java.util.Arrays.copyOf(trainer.scores, ROWS * (ROWS + negatives.length));
+                    w[i] = minus;
+                    double lMinus = referenceLoss(trainer, params, ROWS, in, target, negatives, hidden);
+                    w[i] = orig;
+                    d[k] = (lPlus - lMinus) / ((double) plus - (double) minus);
+                    kink |= crossesZero(scoresPlus, trainer.scores);
+                }
+                if (params.isBprMax() && elu > 0 && elu != 1 && kink) {
+                    // ELU with alpha != 1 has a kink at 0: a central difference across it is not the derivative.
+                    skipped++;
+                    continue;
+                }
+                // Richardson extrapolation of the steps h and 2h cancels the h^2 error term.
+                double numeric = (4 * d[0] - d[1]) / 3;
                 double a = g[i];
                 double diff = Math.abs(a - numeric);
                 double denom = Math.max(Math.abs(a), Math.abs(numeric));
@@ -121,9 +137,71 @@ class Gru4RecGradientCheckTest {
                         .isLessThan(2e-2 * denom + 2e-5);
             }
             assertThat(maxAbsGrad).as("%s has non-trivial gradient", t.getKey()).isGreaterThan(1e-3);
-            System.out.printf("gradcheck %s constrained=%s elu=%s %-7s max relative error %.2e (max |grad| %.3g)%n",
-                    loss, constrained, elu, t.getKey(), maxRel, maxAbsGrad);
+            assertThat(skipped).as("%s entries skipped at the ELU kink", t.getKey()).isLessThanOrEqualTo(limit / 10);
+            System.out.printf("gradcheck %s constrained=%s elu=%s %-7s max relative error %.2e (max |grad| %.3g, %d of %d skipped at the ELU kink)%n",
+                    loss, constrained, elu, t.getKey(), maxRel, maxAbsGrad, skipped, limit);
         }
+    }
+
+    /**
+     * The loss, written independently of the trainer's fast float code: the forward pass up to the scores
+     * is the trainer's (it leaves them in {@code trainer.scores}), the loss itself is computed here in double
+     * straight from the official formulas.
+     */
+    private static double referenceLoss(Gru4RecTrainer trainer, Gru4RecParams params, int m, int[] in, int[] target,
+                                        int[] negatives, float[] hidden) {
+        trainer.step(m, in, target, negatives, negatives.length, hidden.clone(), false, false);
+        int c = m + negatives.length;
+        int[] cand = new int[c];
+        System.arraycopy(target, 0, cand, 0, m);
+        System.arraycopy(negatives, 0, cand, m, negatives.length);
+        double total = 0;
+        for (int r = 0; r < m; r++) {
+            double[] x = new double[c];
+            for (int j = 0; j < c; j++) {
+                x[j] = trainer.scores[r * c + j];
+            }
+            if (params.isBprMax()) {
+                double alpha = params.eluParam();
+                double[] o = new double[c];
+                for (int j = 0; j < c; j++) {
+                    o[j] = alpha > 0 && x[j] <= 0 ? alpha * (Math.exp(x[j]) - 1) : x[j];
+                }
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    sum += j == r ? 0 : Math.exp(o[j]);
+                }
+                double a = 0;
+                double reg = 0;
+                for (int j = 0; j < c; j++) {
+                    if (j != r) {
+                        double sj = Math.exp(o[j]) / sum;
+                        a += sj / (1 + Math.exp(-(o[r] - o[j])));
+                        reg += sj * o[j] * o[j];
+                    }
+                }
+                total += -Math.log(a + 1e-24) + params.bpreg() * reg;
+            } else {
+                double sum = 0;
+                double[] z = new double[c];
+                for (int j = 0; j < c; j++) {
+                    double q = trainer.model().popularityOf(cand[j]);
+                    z[j] = x[j] - params.logq() * Math.log(j < m ? q : Math.pow(q, params.sampleAlpha()));
+                    sum += Math.exp(z[j]);
+                }
+                total += -Math.log(Math.exp(z[r]) / sum + 1e-24);
+            }
+        }
+        return total / params.batchSize();
+    }
+
+    private static boolean crossesZero(float[] a, float[] b) {
+        for (int i = 0; i < a.length; i++) {
+            if ((a[i] > 0) != (b[i] > 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static float[] dense(int[] rows, float[] values, int count, int width, int length) {

@@ -2,7 +2,6 @@ package org.streamrec.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,9 +13,9 @@ class Gru4RecTrainingTest {
 
     @Test
     void learnsNextItemOnRsc15Sample() {
-        Path dir = TsvSessions.dataDir().resolve("rsc15-100k");
-        SessionDataset train = TsvSessions.read(dir.resolve("yoochoose-clicks-100k_train_full.txt"), Integer.MAX_VALUE);
-        SessionDataset test = TsvSessions.read(dir.resolve("yoochoose-clicks-100k_test.txt"), Integer.MAX_VALUE);
+        SessionDataset train = TestData.read("rsc15-100k/yoochoose-clicks-100k_train_full.txt");
+        SessionDataset test = TestData.read("rsc15-100k/yoochoose-clicks-100k_test.txt");
+        assertThat(train.report().clean()).isTrue();
         // The published rsc15 cross-entropy setting, smaller sample count to keep the test fast.
         Gru4RecParams params = Gru4RecParams.builtIn("rsc15-xe").with("n_sample", "512").with("n_epochs", "3");
         Gru4RecTrainer.Prepared prepared = Gru4RecTrainer.prepare(train, params);
