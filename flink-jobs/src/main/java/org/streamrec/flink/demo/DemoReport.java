@@ -10,6 +10,7 @@ import org.streamrec.flink.replay.ReplaySummary;
  *
  * @param plannedEvents  valid events the demo meant to replay
  * @param malformed      malformed records it injected
+ * @param model          which model was served (trained here or given), or "none"
  * @param replay         the replay's own summary
  * @param eventsTopic    the events topic read back and classified ({@link EventsTopicCheck})
  * @param servingRan     whether the serving job ran on the local Flink cluster
@@ -18,7 +19,7 @@ import org.streamrec.flink.replay.ReplaySummary;
  * @param skipped        every stage that was skipped, with the reason, in the order they came
  * @param problems       every way the run fell short of what it expected
  */
-public record DemoReport(long plannedEvents, int malformed, ReplaySummary replay, Map<String, Long> eventsTopic,
+public record DemoReport(long plannedEvents, int malformed, String model, ReplaySummary replay, Map<String, Long> eventsTopic,
                          boolean servingRan, OutputMonitor.Tally output, URI webUi, List<String> skipped,
                          List<String> problems) {
 

@@ -1,5 +1,6 @@
 package org.streamrec.flink.demo;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -68,7 +69,10 @@ public final class EmbeddedDemo implements Callable<Integer> {
     @Option(names = "--model", description = "Snapshot directory of a model to serve instead of training one.")
     Path model;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Bootstrap training epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keep-model", description = "Keep the trained snapshot (its path is printed) instead of deleting it at the end.")
+    boolean keepModel;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Bootstrap training epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--hidden", defaultValue = "100", description = "GRU hidden size of the bootstrap model (default: ${DEFAULT-VALUE}).")
@@ -116,6 +120,8 @@ public final class EmbeddedDemo implements Callable<Integer> {
     int k;
 
     private PrintWriter out = new PrintWriter(System.out, true);
+    private Path trainedModelDir;
+    private String modelDescription = "none";
     private long startNanos;
 
     public static void main(String[] args) {
@@ -198,7 +204,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 if (serving != null) {
                     stopServing(serving);
                 }
-                DemoReport report = new DemoReport(plan.size(), malformed, replay, topicCheck, serving != null, tally, webUi,
+                DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null, tally, webUi,
                         List.copyOf(skipped), List.copyOf(problems));
                 printSummary(report);
                 return report;
@@ -209,21 +215,48 @@ public final class EmbeddedDemo implements Callable<Integer> {
             }
         } finally {
             say("stopped: broker and data directory removed");
+            if (trainedModelDir != null) {
+                if (keepModel) {
+                    say("the trained model stays in %s (serve it again with --model %s)", trainedModelDir,
+                            trainedModelDir.resolve("model-v1"));
+                } else {
+                    deleteRecursively(trainedModelDir);
+                }
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
     /** The model the serving job starts with, as a URI, or null (with the reason in {@code skipped}). */
-    private String prepareModel(Path data, List<String> skipped) {
+    private String prepareModel(Path data, List<String> skipped) throws IOException {
         if (model != null) {
             if (!Files.isDirectory(model)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--model " + model + " is not a directory");
             }
-            say("model: serving the snapshot in %s", model.toAbsolutePath());
+            modelDescription = "snapshot given with --model: " + model.toAbsolutePath();
+            say("model: serving the %s", modelDescription);
             return model.toAbsolutePath().toUri().toString();
         }
-        skip(skipped, "bootstrap GRU4Rec training on " + data.resolve(trainFile)
-                + ": the trainer (Gru4RecTrainer, model-core) is not on this branch yet");
-        return null;
+        Path trainPath = data.resolve(trainFile);
+        if (!Files.isRegularFile(trainPath)) {
+            skip(skipped, "bootstrap GRU4Rec training: the training file " + trainPath.toAbsolutePath() + " does not exist");
+            return null;
+        }
+        trainedModelDir = Files.createTempDirectory("streamrec-demo-model-");
+        Path snapshot = trainedModelDir.resolve("model-v1");
+        BootstrapModel.Trained trained = BootstrapModel.train(trainPath, hidden, epochs, snapshot, line -> say("%s", line));
+        modelDescription = String.format("GRU4Rec v%d trained here: hidden %d, %d epoch(s), %,d items, %.1f s, final loss %.4f",
+                trained.version(), hidden, epochs, trained.items(), trained.seconds(),
+                trained.epochLosses().length == 0 ? Double.NaN : trained.epochLosses()[trained.epochLosses().length - 1]);
+        say("model: %s, snapshot %s", modelDescription, snapshot);
+        return snapshot.toUri().toString();
     }
 
     /** A serving job running on a local cluster. */
@@ -355,6 +388,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
         say("replayed:        %,d events of %,d sessions, %,d malformed records, in %.1f s",
                 report.replay().eventsSent(), report.replay().sessions(), report.replay().malformedSent(), report.replay().elapsedSeconds());
         say("events topic:    %s", report.eventsTopic());
+        say("model:           %s", report.model());
         if (report.servingRan()) {
             OutputMonitor.Tally t = report.output();
             say("Flink web UI:    %s (was)", report.webUi());

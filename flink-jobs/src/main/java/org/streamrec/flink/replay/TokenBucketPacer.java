@@ -84,6 +84,6 @@ public final class TokenBucketPacer implements Pacer {
 
     @Override
     public String describe() {
-        return String.format("%,.1f events/s (burst %,d)", ratePerSecond, burst);
+        return String.format("%,.1f events/s, burst %,d", ratePerSecond, burst);
     }
 }
