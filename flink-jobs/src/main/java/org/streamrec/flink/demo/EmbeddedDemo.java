@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
@@ -54,6 +55,9 @@ public final class EmbeddedDemo implements Callable<Integer> {
     static final String RECOMMENDATIONS = "recommendations";
     static final String DLQ = "events.dlq";
     static final String MODEL_UPDATES = "model-updates";
+    private static final int SAMPLE_MIN_EVENTS = 5;
+    private static final Duration JOB_METRICS_WAIT = Duration.ofSeconds(10);
+    private static final int SAMPLE_MAX_EVENTS = 10;
 
     @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
     Path dataDir;
@@ -122,6 +126,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
     private PrintWriter out = new PrintWriter(System.out, true);
     private Path trainedModelDir;
     private String modelDescription = "none";
+    private String jobMetricsLine;
     private long startNanos;
 
     public static void main(String[] args) {
@@ -181,9 +186,11 @@ public final class EmbeddedDemo implements Callable<Integer> {
 
             String modelUri = prepareModel(data, skipped);
             ServingRun serving = startServing(kafka, modelUri, skipped);
-            try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k)) {
+            List<String> sampleUsers = sampleUsers(plan, factory);
+            try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k,
+                    Set.copyOf(sampleUsers))) {
                 monitor.start();
-                ReplaySummary replay = replay(kafka, factory, slice, serving != null ? monitor : null);
+                ReplaySummary replay = replay(kafka, factory, slice, serving, monitor);
                 if (!replay.complete()) {
                     problems.add("the replay did not complete: " + replay.describe());
                 }
@@ -194,7 +201,9 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 OutputMonitor.Tally tally = null;
                 if (serving != null) {
                     tally = drain(monitor, serving, plan.size());
-                    printSamples(plan, factory, monitor);
+                    jobMetricsLine = jobMetrics(serving, plan.size());
+                    say("job metrics (REST API): %s", jobMetricsLine);
+                    printSamples(plan, factory, sampleUsers, monitor);
                     checkOutput(tally, plan.size(), problems);
                     if (monitor.failure() != null) {
                         problems.add("the output monitor failed: " + monitor.failure());
@@ -259,14 +268,20 @@ public final class EmbeddedDemo implements Callable<Integer> {
         return snapshot.toUri().toString();
     }
 
-    /** A serving job running on a local cluster. */
-    private record ServingRun(LocalFlinkCluster cluster, JobID job) {
+    /** A serving job running on a local cluster, with its scratch directory (RocksDB, checkpoints). */
+    private record ServingRun(LocalFlinkCluster cluster, JobID job, Path flinkDir) {
     }
 
-    private ServingRun startServing(EmbeddedKafka kafka, String modelUri, List<String> skipped) {
-        skip(skipped, "serving job on a local Flink cluster with web UI: RecommenderJob (flink-jobs) is not on this branch yet"
-                + (modelUri == null ? ", and there is no model to serve" : "")
-                + "; no recommendations, dead letters or online HR@" + k + "/MRR@" + k + " this run");
+    private ServingRun startServing(EmbeddedKafka kafka, String modelUri, List<String> skipped) throws Exception {
+        if (modelUri == null) {
+            skip(skipped, "serving job on a local Flink cluster with web UI: there is no model to serve; no recommendations,"
+                    + " dead letters or online HR@" + k + "/MRR@" + k + " this run");
+            return null;
+        }
+        // Wired in once RecommenderJob is on main: RecommenderConfig for the four topics and the model, the job's
+        // Flink configuration (RocksDB, checkpoints) on a LocalFlinkCluster, submitted with its Kafka sources and sinks.
+        skip(skipped, "serving job on a local Flink cluster with web UI: RecommenderJob (flink-jobs) is not on this branch yet;"
+                + " no recommendations, dead letters or online HR@" + k + "/MRR@" + k + " this run");
         return null;
     }
 
@@ -277,20 +292,56 @@ public final class EmbeddedDemo implements Callable<Integer> {
             return;
         }
         servingStopped = true;
-        JobStatus status = serving.cluster.cancel(serving.job, Duration.ofSeconds(60));
-        say("serving job %s", status.name().toLowerCase());
-        serving.cluster.close();
-        say("Flink cluster stopped");
+        try {
+            JobStatus status = serving.cluster.cancel(serving.job, Duration.ofSeconds(60));
+            say("serving job %s", status.name().toLowerCase());
+        } finally {
+            serving.cluster.close();
+            deleteRecursively(serving.flinkDir);
+            say("Flink cluster stopped");
+        }
     }
 
-    private ReplaySummary replay(EmbeddedKafka kafka, ClickEventFactory factory, List<Session> slice, OutputMonitor monitor)
-            throws InterruptedException {
+    /**
+     * The serving job's own counters and prequential accuracy, read through the REST API while it runs. The REST
+     * endpoint serves metrics it fetched from the task managers a moment ago, so this polls until they show every
+     * planned event (or a few seconds pass).
+     */
+    private String jobMetrics(ServingRun serving, long expectedEvents) {
+        try {
+            JobMetrics metrics = new JobMetrics(serving.cluster.webUi(), serving.job);
+            List<String> names = List.of("eventsIn", "recommendationsOut", "fallbackRecommendationsOut",
+                    "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion");
+            Map<Integer, Map<String, Double>> op = metrics.perSubtask("session-recommender", names);
+            long deadline = System.nanoTime() + JOB_METRICS_WAIT.toNanos();
+            while (JobMetrics.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                op = metrics.perSubtask("session-recommender", names);
+            }
+            Map<Integer, Map<String, Double>> decode = metrics.perSubtask("decode-and-validate", List.of("deadLetters"));
+            return String.format("events in %,.0f, recommendations out %,.0f (%,.0f fallback), dead letters %,.0f,"
+                            + " prequential HR@%d %.4f MRR@%d %.4f over %,.0f predictions, model version(s) %s",
+                    JobMetrics.sum(op, "eventsIn"), JobMetrics.sum(op, "recommendationsOut"),
+                    JobMetrics.sum(op, "fallbackRecommendationsOut"), JobMetrics.sum(decode, "deadLetters"),
+                    k, JobMetrics.weightedMean(op, "prequentialHitRate", "prequentialPredictions"),
+                    k, JobMetrics.weightedMean(op, "prequentialMrr", "prequentialPredictions"),
+                    JobMetrics.sum(op, "prequentialPredictions"),
+                    op.values().stream().map(m -> String.valueOf(m.getOrDefault("modelVersion", Double.NaN).longValue()))
+                            .distinct().toList());
+        } catch (Exception e) {
+            return "unavailable (" + e + ")";
+        }
+    }
+
+    private ReplaySummary replay(EmbeddedKafka kafka, ClickEventFactory factory, List<Session> slice, ServingRun serving,
+                                 OutputMonitor monitor) throws InterruptedException {
         Pacer pacer = rate > 0 ? new TokenBucketPacer(rate, TokenBucketPacer.defaultBurst(rate), Ticker.SYSTEM) : Pacer.unpaced();
         say("replaying to '%s' ...", EVENTS);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ReplayTool.producerConfig(kafka.bootstrapServers(), Map.of()))) {
             Replayer replayer = new Replayer(producer, EVENTS, factory, AvroCodec.clickEvents(), pacer, Ticker.SYSTEM,
+                    // Only cheap work here: the replay waits for this listener.
                     progressInterval, progress -> say("events in %,d (+%d malformed), %,.0f events/s%s", progress.eventsSent(),
-                            progress.malformedSent(), progress.intervalRate(), monitor == null ? "" : " | " + describe(monitor.tally())));
+                            progress.malformedSent(), progress.intervalRate(), serving == null ? "" : " | " + describe(monitor.tally())));
             ReplaySummary summary = replayer.run(slice, limit == null ? Long.MAX_VALUE : limit, malformed);
             say("%s", summary.describe());
             return summary;
@@ -331,28 +382,42 @@ public final class EmbeddedDemo implements Callable<Integer> {
     }
 
     private String describe(OutputMonitor.Tally t) {
-        return String.format("recommendations out %,d | DLQ %,d | online HR@%d %.4f MRR@%d %.4f over %,d predictions",
+        return String.format("committed: recommendations %,d, DLQ %,d | online HR@%d %.4f MRR@%d %.4f over %,d predictions",
                 t.distinctAnswered(), t.deadLetters(), t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
     }
 
-    private void printSamples(ReplayPlan plan, ClickEventFactory ids, OutputMonitor monitor) {
-        Map<String, List<SessionEvent>> byUser = new LinkedHashMap<>();
+    /** A few users whose whole session is short enough to print, in replay order. */
+    private List<String> sampleUsers(ReplayPlan plan, ClickEventFactory ids) {
+        Map<String, Integer> planned = new LinkedHashMap<>();
         for (SessionEvent e : plan.events()) {
-            byUser.computeIfAbsent(ids.userId(e.session()), u -> new ArrayList<>()).add(e);
+            planned.merge(ids.userId(e.session()), 1, Integer::sum);
         }
-        List<String> users = byUser.entrySet().stream()
-                .filter(entry -> monitor.latestFor(entry.getKey()) != null)
-                .sorted(Comparator.comparingInt((Map.Entry<String, List<SessionEvent>> entry) -> -entry.getValue().size()))
+        return planned.entrySet().stream()
+                .filter(entry -> entry.getValue() >= SAMPLE_MIN_EVENTS && entry.getValue() <= SAMPLE_MAX_EVENTS)
                 .limit(samples).map(Map.Entry::getKey).toList();
+    }
+
+    /** Each sample user's clicks, whether each was in the list the previous click produced, and the lists. */
+    private void printSamples(ReplayPlan plan, ClickEventFactory ids, List<String> users, OutputMonitor monitor) {
         for (String user : users) {
-            Recommendation r = monitor.latestFor(user);
-            List<SessionEvent> sessionEvents = byUser.get(user);
-            String clicked = sessionEvents.stream().map(SessionEvent::itemId).collect(Collectors.joining(" "));
-            String top = r.getItems().stream().limit(5)
-                    .map((RecommendedItem i) -> String.format("%s (%.3f)", i.getItemId(), i.getScore()))
-                    .collect(Collectors.joining(", "));
-            say("sample: user %s clicked %s%n         -> after event %s: %s, model v%d, top 5 of %d: %s",
-                    user, clicked, r.getTriggeringEventId(), r.getStrategy(), r.getModelVersion(), r.getItems().size(), top);
+            List<SessionEvent> events = plan.events().stream().filter(e -> ids.userId(e.session()).equals(user)).toList();
+            say("sample: user %s, session %s, %d clicks; each click against the list the previous click produced (top 5 shown)",
+                    user, events.get(0).session().sessionId(), events.size());
+            Recommendation previous = null;
+            for (SessionEvent e : events) {
+                String item = e.itemId();
+                String judged = "";
+                if (previous != null) {
+                    int rank = previous.getItems().stream().map(RecommendedItem::getItemId).toList().indexOf(item) + 1;
+                    judged = rank > 0 && rank <= k ? "(was #" + rank + ")" : "(missed)";
+                }
+                Recommendation answer = monitor.answerTo(ids.eventId(e.session(), e.position()));
+                String top = answer == null ? "(no answer)" : answer.getItems().stream().limit(5)
+                        .map(RecommendedItem::getItemId).collect(Collectors.joining(" "))
+                        + String.format("  [%s, v%d]", answer.getStrategy(), answer.getModelVersion());
+                say("  %2d. clicked %-10s %-10s -> recommends %s", e.position() + 1, item, judged, top);
+                previous = answer;
+            }
         }
     }
 
@@ -391,12 +456,13 @@ public final class EmbeddedDemo implements Callable<Integer> {
         say("model:           %s", report.model());
         if (report.servingRan()) {
             OutputMonitor.Tally t = report.output();
-            say("Flink web UI:    %s (was)", report.webUi());
+            say("Flink web UI:    %s (until the job was cancelled)", report.webUi());
             say("recommendations: %,d for %,d replayed events (%,d fallback, %,d duplicates)",
                     t.distinctAnswered(), report.plannedEvents(), t.fallback(), t.duplicates());
             say("dead letters:    %,d for %,d malformed records %s", t.deadLetters(), report.malformed(), t.deadLettersByCode());
-            say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (next event of the same session)",
+            say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (from the output: next event of the same session)",
                     t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
+            say("job metrics:     %s", jobMetricsLine);
         }
         for (String s : report.skipped()) {
             say("SKIPPED:         %s", s);

@@ -112,6 +112,17 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return status;
     }
 
+    /** Waits until the job runs (or ended); returns the last status. */
+    public JobStatus awaitRunning(JobID job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JobStatus status = status(job);
+        while (status != JobStatus.RUNNING && !status.isGloballyTerminalState() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            status = status(job);
+        }
+        return status;
+    }
+
     /** Cancels the job and waits for it to end; returns its final status. */
     public JobStatus cancel(JobID job, Duration timeout) throws Exception {
         JobStatus status = status(job);

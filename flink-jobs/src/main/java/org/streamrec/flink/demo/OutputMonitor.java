@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,7 +42,8 @@ public final class OutputMonitor implements AutoCloseable {
     private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.deadLetters();
 
     private final OnlineAccuracy accuracy;
-    private final Map<String, Recommendation> latestByUser = new HashMap<>();
+    private final Set<String> watchedUsers;
+    private final Map<String, Recommendation> byEventOfWatchedUsers = new HashMap<>();
     private final Map<String, Long> deadLettersByCode = new TreeMap<>();
     private long recommendations;
     private long undecodable;
@@ -50,7 +52,10 @@ public final class OutputMonitor implements AutoCloseable {
     private volatile Exception failure;
     private volatile boolean running = true;
 
-    public OutputMonitor(String bootstrapServers, String recommendationsTopic, String dlqTopic, ReplayPlan plan, int k) {
+    /** @param watchedUsers users whose every recommendation is kept, for the demo's samples */
+    public OutputMonitor(String bootstrapServers, String recommendationsTopic, String dlqTopic, ReplayPlan plan, int k,
+                         Set<String> watchedUsers) {
+        this.watchedUsers = Set.copyOf(watchedUsers);
         this.recommendationsTopic = recommendationsTopic;
         this.dlqTopic = dlqTopic;
         this.plan = plan;
@@ -114,7 +119,9 @@ public final class OutputMonitor implements AutoCloseable {
             items.add(item.getItemId());
         }
         accuracy.record(r.getTriggeringEventId(), items, plan.eventIds().contains(r.getTriggeringEventId()));
-        latestByUser.put(r.getUserId(), r);
+        if (watchedUsers.contains(r.getUserId())) {
+            byEventOfWatchedUsers.put(r.getTriggeringEventId(), r);
+        }
     }
 
     private void onDeadLetter(byte[] value) {
@@ -132,9 +139,9 @@ public final class OutputMonitor implements AutoCloseable {
                 accuracy.hitRate(), accuracy.mrr(), accuracy.k());
     }
 
-    /** The latest recommendation published for {@code userId}, or null. */
-    public synchronized Recommendation latestFor(String userId) {
-        return latestByUser.get(userId);
+    /** The recommendation published in answer to {@code eventId} of a watched user, or null. */
+    public synchronized Recommendation answerTo(String eventId) {
+        return byEventOfWatchedUsers.get(eventId);
     }
 
     /** Set when the poll loop died; the demo reports it rather than waiting for output that cannot come. */

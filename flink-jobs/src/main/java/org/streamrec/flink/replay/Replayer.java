@@ -114,7 +114,8 @@ public final class Replayer {
                 double intervalRate = (sent - lastProgressSent) * 1e9 / (now - lastProgressNanos);
                 progressListener.accept(new ReplayProgress(sent, eventsAcked.get(), malformedSent, failed.get(),
                         now - startNanos, intervalRate));
-                lastProgressNanos = now;
+                // After the listener: time it spent is not counted as a replay interval of its own.
+                lastProgressNanos = ticker.nanoTime();
                 lastProgressSent = sent;
             }
         }

@@ -29,6 +29,7 @@ class EmbeddedDemoIT {
         long expectedEvents = ReplayTool.slice(DatasetReaders.read(Path.of(System.getProperty("streamrec.data.dir"),
                 "rsc15-100k", "yoochoose-clicks-100k_test.txt")), 0, SESSIONS).stream().mapToLong(Session::length).sum();
         assertThat(report.problems()).as(output).isEmpty();
+        assertThat(report.model()).as("a 1-epoch bootstrap model was trained").startsWith("GRU4Rec v1 trained here");
         assertThat(report.plannedEvents()).isEqualTo(expectedEvents);
         assertThat(report.replay().complete()).isTrue();
         assertThat(report.replay().eventsSent()).isEqualTo(expectedEvents);
