@@ -2,7 +2,6 @@ package org.streamrec.flink.demo;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,37 +185,8 @@ public final class EmbeddedDemo implements Callable<Integer> {
 
             String modelUri = prepareModel(data, skipped);
             ServingRun serving = startServing(kafka, modelUri, skipped);
-            List<String> sampleUsers = sampleUsers(plan, factory);
-            try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k,
-                    Set.copyOf(sampleUsers))) {
-                monitor.start();
-                ReplaySummary replay = replay(kafka, factory, slice, serving, monitor);
-                if (!replay.complete()) {
-                    problems.add("the replay did not complete: " + replay.describe());
-                }
-                Map<String, Long> topicCheck = EventsTopicCheck.classify(kafka.bootstrapServers(), EVENTS, Duration.ofSeconds(60));
-                say("events topic read back: %s", topicCheck);
-                checkEventsTopic(topicCheck, plan.size(), problems);
-
-                OutputMonitor.Tally tally = null;
-                if (serving != null) {
-                    tally = drain(monitor, serving, plan.size());
-                    jobMetricsLine = jobMetrics(serving, plan.size());
-                    say("job metrics (REST API): %s", jobMetricsLine);
-                    printSamples(plan, factory, sampleUsers, monitor);
-                    checkOutput(tally, plan.size(), problems);
-                    if (monitor.failure() != null) {
-                        problems.add("the output monitor failed: " + monitor.failure());
-                    }
-                }
-                URI webUi = serving != null ? serving.cluster.webUi() : null;
-                if (serving != null) {
-                    stopServing(serving);
-                }
-                DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null, tally, webUi,
-                        List.copyOf(skipped), List.copyOf(problems));
-                printSummary(report);
-                return report;
+            try {
+                return replayAndReport(kafka, plan, factory, slice, serving, skipped, problems);
             } finally {
                 if (serving != null) {
                     stopServing(serving);
@@ -232,6 +202,40 @@ public final class EmbeddedDemo implements Callable<Integer> {
                     deleteRecursively(trainedModelDir);
                 }
             }
+        }
+    }
+
+    /** Replays, waits for the job's answers, checks them, prints samples and the summary. */
+    private DemoReport replayAndReport(EmbeddedKafka kafka, ReplayPlan plan, ClickEventFactory factory, List<Session> slice,
+                                       ServingRun serving, List<String> skipped, List<String> problems) throws Exception {
+        List<String> sampleUsers = sampleUsers(plan, factory);
+        try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k,
+                Set.copyOf(sampleUsers))) {
+            monitor.start();
+            ReplaySummary replay = replay(kafka, factory, slice, serving, monitor);
+            if (!replay.complete()) {
+                problems.add("the replay did not complete: " + replay.describe());
+            }
+            Map<String, Long> topicCheck = EventsTopicCheck.classify(kafka.bootstrapServers(), EVENTS, Duration.ofSeconds(60));
+            say("events topic read back: %s", topicCheck);
+            checkEventsTopic(topicCheck, plan.size(), problems);
+
+            OutputMonitor.Tally tally = null;
+            if (serving != null) {
+                tally = drain(monitor, serving, plan.size());
+                jobMetricsLine = jobMetrics(serving, plan.size());
+                say("job metrics (REST API): %s", jobMetricsLine);
+                printSamples(plan, factory, sampleUsers, monitor);
+                checkOutput(tally, plan.size(), problems);
+                if (monitor.failure() != null) {
+                    problems.add("the output monitor failed: " + monitor.failure());
+                }
+                stopServing(serving);
+            }
+            DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null,
+                    tally, serving != null ? serving.cluster.webUi() : null, List.copyOf(skipped), List.copyOf(problems));
+            printSummary(report);
+            return report;
         }
     }
 
