@@ -10,9 +10,11 @@ import java.io.Serializable;
 public interface ServingModelLoader extends Serializable {
 
     /**
-     * @param snapshotUri the snapshot directory
-     * @param k           recommendation size, i.e. how long the popularity fallback must be
-     * @throws Exception  any failure (missing files, checksum mismatch, ...); the operator then keeps its model
+     * @param snapshotUri      the snapshot directory
+     * @param expectedChecksum the announcement's checksum of the snapshot, or null when there is none (the start-up
+     *                         model given by configuration)
+     * @param k                recommendation size, i.e. how long the popularity fallback must be
+     * @throws Exception       any failure (missing files, checksum mismatch, ...); the operator then keeps its model
      */
-    ServingModel load(String snapshotUri, int k) throws Exception;
+    ServingModel load(String snapshotUri, String expectedChecksum, int k) throws Exception;
 }

@@ -142,7 +142,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         if (restored != null && !restored.f1.equals(initialModelUri)) {
             try {
-                useModel(loader.load(restored.f1, settings.k()), restored.f1);
+                useModel(loader.load(restored.f1, null, settings.k()), restored.f1);
                 return;
             } catch (Exception e) {
                 LOG.warn("Cannot reload model version {} from {} after restore; starting from {} instead",
@@ -150,7 +150,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             }
         }
         // Without a model the job cannot answer anything: failing here is the right outcome.
-        useModel(loader.load(initialModelUri, settings.k()), initialModelUri);
+        useModel(loader.load(initialModelUri, null, settings.k()), initialModelUri);
     }
 
     @Override
@@ -432,7 +432,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         ServingModel loaded;
         try {
-            loaded = loader.load(announcement.getSnapshotUri(), settings.k());
+            loaded = loader.load(announcement.getSnapshotUri(), announcement.getChecksum(), settings.k());
         } catch (Exception e) {
             modelLoadFailures.inc();
             LOG.warn("Model version {} from {} failed to load; keeping version {}", announcement.getVersion(),

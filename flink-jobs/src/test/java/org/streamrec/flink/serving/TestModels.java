@@ -26,7 +26,7 @@ final class TestModels implements ServingModelLoader {
     }
 
     @Override
-    public ServingModel load(String snapshotUri, int k) {
+    public ServingModel load(String snapshotUri, String expectedChecksum, int k) {
         long[] popularity = {10, 20, 30, 40, 50, 60};
         CyclicTestScorer scorer;
         long version;
