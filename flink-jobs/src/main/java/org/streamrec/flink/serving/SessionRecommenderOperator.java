@@ -8,6 +8,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.flink.api.common.state.ListState;
@@ -18,7 +23,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -69,6 +74,10 @@ import org.streamrec.model.TopK;
  * same answer as for a cold session. Sessions whose hidden state was computed by another model version recompute it
  * from their stored recent items on their next event; with more than {@code maxSessionItems} items the older ones
  * are gone, so the recomputed state covers only the stored suffix.
+ *
+ * <p>Model swaps: a newer announcement's snapshot is loaded on a loader thread while this subtask keeps serving;
+ * the task thread swaps it in when done (see {@link #processElement2}). The current, loading and queued models are
+ * kept in union operator state so a restore resumes from the newest of them.
  */
 public final class SessionRecommenderOperator extends AbstractStreamOperator<Recommendation>
         implements TwoInputStreamOperator<ClickEvent, ModelAnnouncement, Recommendation>,
@@ -77,6 +86,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SessionRecommenderOperator.class);
     private static final int HISTOGRAM_WINDOW = 2048;
+    /** How often the task thread checks whether a snapshot load has finished. */
+    static final long MODEL_LOAD_POLL_MS = 20;
 
     private final SessionSettings settings;
     private final ServingModelLoader loader;
@@ -85,11 +96,21 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient ValueState<SessionState> sessionState;
     private transient ValueState<String[]> lastRecommended;
     private transient InternalTimerService<VoidNamespace> sessionTimers;
-    /** The current model's (version, uri), so a restored job reloads the newest model it had swapped to. */
-    private transient ListState<Tuple2<Long, String>> modelListState;
+    /**
+     * (version, uri, checksum) of the current model and of any announcement being loaded or queued, so a restored
+     * job reloads the newest model it had swapped to or was about to.
+     */
+    private transient ListState<Tuple3<Long, String, String>> modelListState;
 
     private transient ServingModel model;
     private transient String modelUri;
+    private transient String modelChecksum;
+    private transient ExecutorService loaderThread;
+    /** The snapshot load in progress, or null. */
+    private transient CompletableFuture<ServingModel> loading;
+    private transient ModelAnnouncement loadingAnnouncement;
+    /** The newest announcement that arrived during a load; loaded next. */
+    private transient ModelAnnouncement queuedAnnouncement;
 
     private transient List<Request> pending;
     private transient Set<String> pendingUsers;
@@ -130,27 +151,29 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        modelListState = context.getOperatorStateStore().getUnionListState(
-                new ListStateDescriptor<>("serving-model", Types.TUPLE(Types.LONG, Types.STRING)));
-        Tuple2<Long, String> restored = null;
+        modelListState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>(
+                "serving-model", Types.TUPLE(Types.LONG, Types.STRING, Types.STRING)));
+        // Restored: the newest model this job served or had started to load (an announcement already consumed from
+        // the source would not come again), falling back to older ones and finally to the configured start-up model.
+        // Loading here is synchronous: the subtask is not processing yet.
+        List<Tuple3<Long, String, String>> candidates = new ArrayList<>();
         if (context.isRestored()) {
-            for (Tuple2<Long, String> entry : modelListState.get()) {
-                if (restored == null || entry.f0 > restored.f0) {
-                    restored = entry;
-                }
+            for (Tuple3<Long, String, String> entry : modelListState.get()) {
+                candidates.add(entry);
             }
+            candidates.sort((a, b) -> Long.compare(b.f0, a.f0));
         }
-        if (restored != null && !restored.f1.equals(initialModelUri)) {
+        for (Tuple3<Long, String, String> candidate : candidates) {
             try {
-                useModel(loader.load(restored.f1, null, settings.k()), restored.f1);
+                useModel(loader.load(candidate.f1, candidate.f2.isEmpty() ? null : candidate.f2, settings.k()),
+                        candidate.f1, candidate.f2);
                 return;
             } catch (Exception e) {
-                LOG.warn("Cannot reload model version {} from {} after restore; starting from {} instead",
-                        restored.f0, restored.f1, initialModelUri, e);
+                LOG.warn("Cannot reload model version {} from {} after restore", candidate.f0, candidate.f1, e);
             }
         }
         // Without a model the job cannot answer anything: failing here is the right outcome.
-        useModel(loader.load(initialModelUri, null, settings.k()), initialModelUri);
+        useModel(loader.load(initialModelUri, null, settings.k()), initialModelUri, null);
     }
 
     @Override
@@ -172,6 +195,12 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         lastRecommended = getRuntimeContext().getState(recsDescriptor);
         sessionTimers = getInternalTimerService("session-gap", VoidNamespaceSerializer.INSTANCE, this);
 
+        String loaderName = "model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        loaderThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, loaderName);
+            t.setDaemon(true);
+            return t;
+        });
         pending = new ArrayList<>(settings.batchMaxSize());
         pendingUsers = new HashSet<>();
         batchHidden = new ArrayList<>(settings.batchMaxSize());
@@ -421,40 +450,98 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     // ---------------------------------------------------------------- model announcements
 
+    /**
+     * A newer announcement starts loading its snapshot on the loader thread, so the subtask keeps serving with the
+     * current model meanwhile; the swap itself happens on the task thread ({@link #pollModelLoad}). Announcements
+     * arriving during a load are queued, newest wins.
+     */
     @Override
-    public void processElement2(StreamRecord<ModelAnnouncement> record) throws Exception {
+    public void processElement2(StreamRecord<ModelAnnouncement> record) {
         ModelAnnouncement announcement = record.getValue();
-        long current = model.version();
-        if (announcement.getVersion() <= current) {
+        long newest = model.version();
+        if (loadingAnnouncement != null) {
+            newest = Math.max(newest, loadingAnnouncement.getVersion());
+        }
+        if (queuedAnnouncement != null) {
+            newest = Math.max(newest, queuedAnnouncement.getVersion());
+        }
+        if (announcement.getVersion() <= newest) {
             announcementsIgnored.inc();
-            LOG.debug("Ignoring model announcement {}: serving version {}", announcement.getVersion(), current);
+            LOG.debug("Ignoring model announcement {}: serving {}, newest known {}", announcement.getVersion(),
+                    model.version(), newest);
             return;
         }
-        ServingModel loaded;
-        try {
-            loaded = loader.load(announcement.getSnapshotUri(), announcement.getChecksum(), settings.k());
-        } catch (Exception e) {
-            modelLoadFailures.inc();
-            LOG.warn("Model version {} from {} failed to load; keeping version {}", announcement.getVersion(),
-                    announcement.getSnapshotUri(), current, e);
-            return;
+        if (loading == null) {
+            startModelLoad(announcement);
+        } else {
+            queuedAnnouncement = announcement;
         }
-        if (loaded.version() <= current) {
-            modelLoadFailures.inc();
-            LOG.warn("Snapshot {} announced as version {} holds version {}, not newer than {}; keeping it",
-                    announcement.getSnapshotUri(), announcement.getVersion(), loaded.version(), current);
-            return;
-        }
-        // Pending rows were stepped with the old model; score them with it.
-        flushBatch();
-        useModel(loaded, announcement.getSnapshotUri());
-        modelSwaps.inc();
     }
 
-    private void useModel(ServingModel next, String uri) {
+    private void startModelLoad(ModelAnnouncement announcement) {
+        loadingAnnouncement = announcement;
+        loading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return loader.load(announcement.getSnapshotUri(), announcement.getChecksum(), settings.k());
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, loaderThread);
+        scheduleModelLoadPoll();
+    }
+
+    private void scheduleModelLoadPoll() {
+        long due = getProcessingTimeService().getCurrentProcessingTime() + MODEL_LOAD_POLL_MS;
+        getProcessingTimeService().registerTimer(due, now -> pollModelLoad());
+    }
+
+    /** Runs on the task thread: swaps in a finished load, or checks again later. */
+    private void pollModelLoad() throws Exception {
+        if (loading == null) {
+            return;
+        }
+        if (!loading.isDone()) {
+            scheduleModelLoadPoll();
+            return;
+        }
+        ModelAnnouncement announcement = loadingAnnouncement;
+        CompletableFuture<ServingModel> done = loading;
+        loading = null;
+        loadingAnnouncement = null;
+        long current = model.version();
+        try {
+            ServingModel loaded = done.join();
+            if (loaded.version() <= current) {
+                modelLoadFailures.inc();
+                LOG.warn("Snapshot {} announced as version {} holds version {}, not newer than {}; keeping it",
+                        announcement.getSnapshotUri(), announcement.getVersion(), loaded.version(), current);
+            } else {
+                // Pending rows were stepped with the old model; score them with it.
+                flushBatch();
+                useModel(loaded, announcement.getSnapshotUri(), announcement.getChecksum());
+                modelSwaps.inc();
+            }
+        } catch (CompletionException | CancellationException e) {
+            modelLoadFailures.inc();
+            LOG.warn("Model version {} from {} failed to load; keeping version {}", announcement.getVersion(),
+                    announcement.getSnapshotUri(), current, e.getCause() != null ? e.getCause() : e);
+        }
+        if (queuedAnnouncement != null) {
+            ModelAnnouncement next = queuedAnnouncement;
+            queuedAnnouncement = null;
+            if (next.getVersion() > model.version()) {
+                startModelLoad(next);
+            } else {
+                announcementsIgnored.inc();
+            }
+        }
+    }
+
+    private void useModel(ServingModel next, String uri, String checksum) {
         LOG.info("Serving model version {} ({} items) from {}", next.version(), next.itemCount(), uri);
         model = next;
         modelUri = uri;
+        modelChecksum = checksum == null ? "" : checksum;
     }
 
     // ---------------------------------------------------------------- flush points
@@ -487,7 +574,14 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        modelListState.update(List.of(Tuple2.of(model.version(), modelUri)));
+        List<Tuple3<Long, String, String>> models = new ArrayList<>(3);
+        models.add(Tuple3.of(model.version(), modelUri, modelChecksum));
+        for (ModelAnnouncement a : new ModelAnnouncement[] {loadingAnnouncement, queuedAnnouncement}) {
+            if (a != null) {
+                models.add(Tuple3.of(a.getVersion(), a.getSnapshotUri(), a.getChecksum() == null ? "" : a.getChecksum()));
+            }
+        }
+        modelListState.update(models);
     }
 
     @Override
@@ -509,6 +603,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         if (batchTimer != null) {
             batchTimer.cancel(false);
         }
+        if (loaderThread != null) {
+            loaderThread.shutdownNow();
+        }
         super.close();
     }
 
@@ -524,5 +621,17 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     int pendingRequests() {
         return pending.size();
+    }
+
+    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next poll. */
+    void awaitModelLoad() throws InterruptedException {
+        CompletableFuture<ServingModel> current = loading;
+        if (current != null) {
+            try {
+                current.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // A failed load is the operator's business (logged and counted at the poll), not the caller's.
+            }
+        }
     }
 }

@@ -90,6 +90,12 @@ class SessionRecommenderOperatorTest {
                 .build()));
     }
 
+    /** Lets the loader thread finish, then advances processing time to the operator's next check of the load. */
+    private void awaitModelLoad() throws Exception {
+        operator.awaitModelLoad();
+        harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+    }
+
     private List<Recommendation> output() {
         return harness.extractOutputValues();
     }
@@ -290,7 +296,9 @@ class SessionRecommenderOperatorTest {
         open(3, 128, false);
         event("a", "i0", 100);
         event("a", "i2", 200);   // v1 recs after i2: i3 i4 i5
-        announce(2, "mem://v2"); // flushes the v1 batch, then swaps
+        announce(2, "mem://v2"); // loads on the loader thread; v1 keeps serving meanwhile
+        assertThat(operator.modelVersion()).isEqualTo(1);
+        awaitModelLoad();        // the swap flushes the v1 batch first
         assertThat(output()).extracting(Recommendation::getModelVersion).containsExactly(1L, 1L);
         assertThat(operator.modelVersion()).isEqualTo(2);
 
@@ -309,6 +317,7 @@ class SessionRecommenderOperatorTest {
         // Not newer: ignored. Newer but unloadable: the previous model stays.
         announce(2, "mem://v1");
         announce(3, "mem://broken");
+        awaitModelLoad();
         assertThat(operator.modelVersion()).isEqualTo(2);
         event("a", "i3", 400);
         harness.prepareSnapshotPreBarrier(2);
@@ -321,6 +330,7 @@ class SessionRecommenderOperatorTest {
         open(3, 128, false);
         event("a", "i0", 100);
         announce(2, "mem://v2");
+        awaitModelLoad();
         harness.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
         harness.close();
@@ -363,5 +373,32 @@ class SessionRecommenderOperatorTest {
         assertThat(operator.prequential().hits()).isEqualTo(2);
         assertThat(operator.prequential().mrr()).isCloseTo((1 + 0.5) / 2, within(1e-12));
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+    }
+
+    @Test
+    void aModelStillLoadingAtACheckpointIsLoadedOnRestore() throws Exception {
+        open(3, 128, false);
+        announce(2, "mem://v2");   // consumed from the source, but not swapped in before the checkpoint
+        operator.awaitModelLoad();
+        assertThat(operator.modelVersion()).isEqualTo(1);
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = build(3, 128, false);
+        harness.initializeState(snapshot);
+        harness.open();
+        assertThat(operator.modelVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void announcementsDuringALoadAreQueuedAndTheNewestWins() throws Exception {
+        open(3, 128, false);
+        announce(3, "mem://broken");  // loading
+        announce(2, "mem://v1");      // older than the one loading: ignored
+        announce(4, "mem://v2");      // queued (holds version 2, which is still newer than the serving 1)
+        awaitModelLoad();             // v3 failed; the queued one starts
+        assertThat(operator.modelVersion()).isEqualTo(1);
+        awaitModelLoad();
+        assertThat(operator.modelVersion()).isEqualTo(2);
     }
 }
