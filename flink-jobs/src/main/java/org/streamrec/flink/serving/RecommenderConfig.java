@@ -138,6 +138,13 @@ public final class RecommenderConfig implements Serializable {
             description = "Job parallelism; -1 keeps the cluster's default (default: ${DEFAULT-VALUE}).")
     private int parallelism;
 
+    private transient boolean helpRequested;
+
+    /** True when {@code --help}/{@code --version} was given: the caller prints usage; nothing was validated. */
+    public boolean helpRequested() {
+        return helpRequested;
+    }
+
     /** Parses and validates; throws {@link ParameterException} with a message naming the offending option. */
     public static RecommenderConfig parse(String... args) {
         RecommenderConfig config = new RecommenderConfig();
@@ -147,6 +154,10 @@ public final class RecommenderConfig implements Serializable {
             cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readFile(cmd, file)));
         }
         cmd.parseArgs(args);
+        if (cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested()) {
+            config.helpRequested = true;
+            return config;
+        }
         config.validate(cmd);
         return config;
     }

@@ -59,6 +59,31 @@ public final class RecommenderJob {
         this.modelLoader = Objects.requireNonNull(modelLoader, "modelLoader");
     }
 
+    /**
+     * Runs the job on Kafka with the given flags ({@code --help} lists them). Exit code 2 for a bad configuration.
+     */
+    public static void main(String[] args) throws Exception {
+        RecommenderConfig config;
+        try {
+            config = RecommenderConfig.parse(args);
+        } catch (picocli.CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            e.getCommandLine().usage(System.err);
+            System.exit(2);
+            return;
+        }
+        if (config.helpRequested()) {
+            RecommenderConfig.commandLine(new RecommenderConfig()).usage(System.out);
+            return;
+        }
+        new RecommenderJob(config,
+                eventsSource(config).build(),
+                announcementsSource(config).build(),
+                recommendationsSink(config),
+                deadLetterSink(config),
+                new SnapshotModelLoader()).execute();
+    }
+
     /** Adds the job's topology to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
         if (config.parallelism() > 0) {

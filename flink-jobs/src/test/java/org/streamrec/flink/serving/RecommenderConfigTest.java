@@ -121,4 +121,12 @@ class RecommenderConfigTest {
         assertThat(RecommenderConfig.parse("--model-uri", "m", "--checkpoint-interval", "20 min",
                 "--delivery-guarantee", "at-least-once").checkpointInterval()).isEqualTo(Duration.ofMinutes(20));
     }
+
+    @Test
+    void helpSkipsValidationAndListsEveryOptionWithItsDefault() {
+        assertThat(RecommenderConfig.parse("--help").helpRequested()).isTrue();
+        String usage = RecommenderConfig.commandLine(new RecommenderConfig()).getUsageMessage();
+        assertThat(usage).contains("--session-gap", "default: 30 min", "--batch-max-delay", "default: 5 ms",
+                "--delivery-guarantee", "default: exactly-once");
+    }
 }
