@@ -9,6 +9,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -126,11 +127,18 @@ public final class RecommenderJob {
         env.execute("streamrec-recommender");
     }
 
-    /** RocksDB keyed state and checkpointing, by configuration: Flink 2.x has no {@code env.setStateBackend}. */
+    /**
+     * RocksDB keyed state and checkpointing, by configuration: Flink 2.x has no {@code env.setStateBackend}. Generic
+     * (Kryo) types are disabled so that a type Flink cannot serialize efficiently fails at job build time instead of
+     * silently slowing every RocksDB access. (On a cluster, ND4J/JavaCPP also belong in lib/ or parent-first,
+     * {@code classloader.parent-first-patterns.additional: org.nd4j;org.bytedeco}: that is TaskManager
+     * configuration, not job configuration; DESIGN.md §6.)
+     */
     public static Configuration flinkConfiguration(RecommenderConfig config) {
         Configuration flink = new Configuration();
         flink.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
+        flink.set(PipelineOptions.GENERIC_TYPES, false);
         return flink;
     }
 

@@ -401,4 +401,16 @@ class SessionRecommenderOperatorTest {
         awaitModelLoad();
         assertThat(operator.modelVersion()).isEqualTo(2);
     }
+
+    @Test
+    void stateTtlEndsASessionWhoseTimerNeverFired() throws Exception {
+        open(3, 1, false);  // TTL 60 s of processing time, see build()
+        harness.setStateTtlProcessingTime(0);
+        event("a", "i0", 100);
+        harness.setStateTtlProcessingTime(60_001);
+        // Same session by event time, but its state has expired: a new session, so the event is not checked.
+        event("a", "i1", 200);
+        assertThat(operator.prequential().predictions()).isZero();
+        assertThat(output()).extracting(Recommendation::getSessionId).containsExactly("a@100", "a@200");
+    }
 }
