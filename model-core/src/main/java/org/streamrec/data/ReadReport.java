@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * What a reader saw: how many lines it read, how many became events, and every malformed line
- * (up to {@link #MAX_KEPT} kept verbatim with line numbers; the count is always exact).
+ * (up to {@link #MAX_KEPT} kept with line numbers, each cut after 1000 characters; the count is always exact).
  */
 public record ReadReport(String source, long linesRead, long eventsRead, long malformedCount, List<MalformedLine> malformed) {
 
