@@ -38,6 +38,9 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
         if (codec == null) {
             codec = codecFactory.get();
         }
-        return new ProducerRecord<>(topic, null, timestamp, keyOf.apply(element), codec.encode(element));
+        // No record timestamp: the producer stamps the send time. The element's timestamp is its event time, which
+        // for a replayed historical log is years old, and Kafka's time-based retention would delete such segments at
+        // its next check. The payloads carry event time and emit time themselves.
+        return new ProducerRecord<>(topic, null, null, keyOf.apply(element), codec.encode(element));
     }
 }

@@ -2,7 +2,6 @@ package org.streamrec.flink.serving;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +36,12 @@ import picocli.CommandLine.ParameterException;
  * error, so a typo in a deployment file cannot silently fall back to a default. Durations use Flink's syntax
  * ({@code 5 ms}, {@code 30 min}, {@code 1 d}), the same as in Flink's own {@code config.yaml}.
  *
- * <p>Parse with {@link #parse(String...)}, which also {@linkplain #validate() validates}; an invalid setting is a
- * {@link ParameterException} whose message names the option.
+ * <p>Parse with {@link #parse(String...)}, which also validates; an invalid setting is a {@link ParameterException}
+ * whose message names the option. Operators get only the plain {@link SessionSettings} part.
  */
 @Command(name = "recommender-job", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Streaming session recommender: Kafka events -> GRU4Rec top-k -> Kafka recommendations.")
-public final class RecommenderConfig implements Serializable {
-
-    private static final long serialVersionUID = 1L;
+public final class RecommenderConfig {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML (.yaml/.yml) or .properties file; flags given on the command line override it.")
@@ -138,7 +135,7 @@ public final class RecommenderConfig implements Serializable {
             description = "Job parallelism; -1 keeps the cluster's default (default: ${DEFAULT-VALUE}).")
     private int parallelism;
 
-    private transient boolean helpRequested;
+    private boolean helpRequested;
 
     /** True when {@code --help}/{@code --version} was given: the caller prints usage; nothing was validated. */
     public boolean helpRequested() {
