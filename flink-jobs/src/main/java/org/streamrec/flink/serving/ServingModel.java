@@ -20,6 +20,7 @@ public final class ServingModel {
     private final ItemVocabulary vocabulary;
     private final String[] fallbackItems;
     private final float[] fallbackScores;
+    private final int hiddenSize;
 
     private ServingModel(long version, NextItemScorer<float[]> scorer, ItemVocabulary vocabulary,
                          String[] fallbackItems, float[] fallbackScores) {
@@ -28,6 +29,7 @@ public final class ServingModel {
         this.vocabulary = vocabulary;
         this.fallbackItems = fallbackItems;
         this.fallbackScores = fallbackScores;
+        this.hiddenSize = scorer.newSession().length;
     }
 
     /**
@@ -76,6 +78,11 @@ public final class ServingModel {
 
     public String itemIdOf(int row) {
         return vocabulary.idOf(row);
+    }
+
+    /** Length of this model's session state vector. */
+    public int hiddenSize() {
+        return hiddenSize;
     }
 
     public int itemCount() {

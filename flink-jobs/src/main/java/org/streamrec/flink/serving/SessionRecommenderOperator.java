@@ -256,7 +256,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
                 prequential.record(last, item);
             }
         }
-        if (state.modelVersion != model.version()) {
+        // The size check also catches a different model published under the same version number.
+        if (state.modelVersion != model.version()
+                || state.hidden != null && state.hidden.length != model.hiddenSize()) {
             recomputeHidden(state);
         }
         state.items = appendBounded(state.items, item, settings.maxSessionItems());
