@@ -162,6 +162,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
                 candidates.add(entry);
             }
             candidates.sort((a, b) -> Long.compare(b.f0, a.f0));
+            LOG.info("Restoring from a checkpoint; model candidates, newest first: {}", candidates);
         }
         for (Tuple3<Long, String, String> candidate : candidates) {
             try {

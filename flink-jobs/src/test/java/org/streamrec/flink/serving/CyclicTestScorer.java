@@ -19,6 +19,16 @@ final class CyclicTestScorer implements NextItemScorer<float[]> {
     private final float[] e;
     final List<Integer> batchRows = new ArrayList<>();
     int steps;
+    /** When set: the first scoring call after {@code trigger} is set throws, once per {@code failed} flag. */
+    private java.util.concurrent.atomic.AtomicBoolean trigger;
+    private java.util.concurrent.atomic.AtomicBoolean failed;
+
+    CyclicTestScorer failingOnDemand(java.util.concurrent.atomic.AtomicBoolean trigger,
+                                     java.util.concurrent.atomic.AtomicBoolean failed) {
+        this.trigger = trigger;
+        this.failed = failed;
+        return this;
+    }
 
     CyclicTestScorer(int n, int direction, int extraDims) {
         this.n = n;
@@ -56,6 +66,9 @@ final class CyclicTestScorer implements NextItemScorer<float[]> {
     @Override
     public void scoreAll(List<float[]> sessions, float[] out) {
         batchRows.add(sessions.size());
+        if (trigger != null && trigger.get() && failed.compareAndSet(false, true)) {
+            throw new IllegalStateException("injected failure at scoring call " + batchRows.size());
+        }
         for (int r = 0; r < sessions.size(); r++) {
             float[] h = sessions.get(r);
             for (int b = 0; b < n; b++) {

@@ -16,6 +16,13 @@ final class TestModels implements ServingModelLoader {
     static final int ITEMS = 6;
     /** Scorers handed out, by load order, so tests can inspect the batching of the instance the operator uses. */
     final List<CyclicTestScorer> loaded = new ArrayList<>();
+    /**
+     * {@code mem://v1-fails-on-demand}: once a test sets {@link #FAIL_NOW}, the next scoring call throws, and sets
+     * {@link #INJECTED_FAILURE} so that it happens once only. Static: the MiniCluster runs the job in this JVM with
+     * deserialized copies of this loader, and the restarted job must not fail again.
+     */
+    static final java.util.concurrent.atomic.AtomicBoolean FAIL_NOW = new java.util.concurrent.atomic.AtomicBoolean();
+    static final java.util.concurrent.atomic.AtomicBoolean INJECTED_FAILURE = new java.util.concurrent.atomic.AtomicBoolean();
 
     static ItemVocabulary vocabulary() {
         List<String> ids = new ArrayList<>();
@@ -33,6 +40,10 @@ final class TestModels implements ServingModelLoader {
         switch (snapshotUri) {
             case "mem://v1" -> {
                 scorer = new CyclicTestScorer(ITEMS, 1, 0);
+                version = 1;
+            }
+            case "mem://v1-fails-on-demand" -> {
+                scorer = new CyclicTestScorer(ITEMS, 1, 0).failingOnDemand(FAIL_NOW, INJECTED_FAILURE);
                 version = 1;
             }
             case "mem://v2" -> {
