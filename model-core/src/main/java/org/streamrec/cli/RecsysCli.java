@@ -10,10 +10,12 @@ import picocli.CommandLine.Command;
 @Command(name = "recsys",
         mixinStandardHelpOptions = true,
         version = "streamrec recsys 0.1.0",
-        description = "Offline tools of streamrec: baselines and evaluation on session datasets.",
+        description = "Offline tools of streamrec: GRU4Rec training, baselines and evaluation on session datasets.",
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BaselinesCommand.class,
+                TrainCommand.class,
+                EvaluateCommand.class,
         })
 public final class RecsysCli implements Runnable {
 

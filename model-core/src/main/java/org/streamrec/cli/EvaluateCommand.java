@@ -1,0 +1,80 @@
+package org.streamrec.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.streamrec.data.DatasetReaders;
+import org.streamrec.data.SessionDataset;
+import org.streamrec.eval.EvaluationResult;
+import org.streamrec.eval.Evaluator;
+import org.streamrec.model.Gru4RecModel;
+import org.streamrec.model.ModelSnapshot;
+import org.streamrec.model.SnapshotException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate",
+        mixinStandardHelpOptions = true,
+        description = "Evaluate a GRU4Rec snapshot on a test file with the offline next-item protocol "
+                + "(all prefixes, all training items ranked, ties against the target).")
+final class EvaluateCommand implements Callable<Integer> {
+
+    enum Format { table, json }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Snapshot directory written by 'train'.")
+    Path model;
+
+    @Option(names = "--test", required = true, description = "Test sessions (SessionId, ItemId, Time; .gz allowed).")
+    Path test;
+
+    @Option(names = "--format", defaultValue = "table", description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = "--exclude-seen", description = "Remove items already in the session prefix from the ranking.")
+    boolean excludeSeen;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "Sessions scored per gemm (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--progress-seconds", defaultValue = "10", description = "Seconds between progress lines on stderr (default: ${DEFAULT-VALUE}).")
+    double progressSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Gru4RecModel gru;
+        try {
+            gru = ModelSnapshot.load(model);
+        } catch (SnapshotException e) {
+            err.println("cannot load model: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        SessionDataset testData = DatasetReaders.read(test);
+        Evaluator evaluator = new Evaluator(Evaluator.Config.DEFAULT.withBatchSize(batchSize).withExcludeSeen(excludeSeen));
+        EvaluationResult result = evaluator.evaluate("gru4rec", gru, gru.vocabulary(), testData.sessions(),
+                new ProgressPrinter(err, progressSeconds), null);
+        if (format == Format.json) {
+            ObjectNode root = result.toJson();
+            root.put("model", model.toString());
+            root.put("test", test.toString());
+            root.put("modelVersion", gru.version());
+            root.put("trainingEvents", gru.eventsSeen());
+            root.put("epochs", gru.epochsCompleted());
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } else {
+            out.print(EvaluationResult.table(List.of(result)));
+        }
+        out.flush();
+        return 0;
+    }
+}
