@@ -15,6 +15,10 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendedItem;
@@ -23,6 +27,9 @@ import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.flink.kafka.EmbeddedKafka;
+import org.streamrec.flink.serving.RecommenderConfig;
+import org.streamrec.flink.serving.RecommenderJob;
+import org.streamrec.flink.serving.SnapshotModelLoader;
 import org.streamrec.flink.replay.ClickEventFactory;
 import org.streamrec.flink.replay.DurationConverter;
 import org.streamrec.flink.replay.Pacer;
@@ -282,11 +289,44 @@ public final class EmbeddedDemo implements Callable<Integer> {
                     + " dead letters or online HR@" + k + "/MRR@" + k + " this run");
             return null;
         }
-        // Wired in once RecommenderJob is on main: RecommenderConfig for the four topics and the model, the job's
-        // Flink configuration (RocksDB, checkpoints) on a LocalFlinkCluster, submitted with its Kafka sources and sinks.
-        skip(skipped, "serving job on a local Flink cluster with web UI: RecommenderJob (flink-jobs) is not on this branch yet;"
-                + " no recommendations, dead letters or online HR@" + k + "/MRR@" + k + " this run");
-        return null;
+        RecommenderConfig config = RecommenderConfig.parse(
+                "--bootstrap-servers", kafka.bootstrapServers(),
+                "--events-topic", EVENTS, "--recommendations-topic", RECOMMENDATIONS, "--dlq-topic", DLQ,
+                "--model-updates-topic", MODEL_UPDATES,
+                "--model-uri", modelUri,
+                "--k", String.valueOf(k),
+                "--parallelism", String.valueOf(parallelism),
+                "--checkpoint-interval", checkpointInterval.toMillis() + " ms",
+                "--transactional-id-prefix", "streamrec-demo",
+                // Below the embedded broker's transaction.max.timeout.ms (1 h).
+                "--transaction-timeout", "5 min");
+        Path flinkDir = Files.createTempDirectory("streamrec-demo-flink-");
+        Configuration flink = RecommenderJob.flinkConfiguration(config);
+        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
+        LocalFlinkCluster cluster = LocalFlinkCluster.start(flink, webUiPort, parallelism);
+        say("Flink cluster up, web UI at %s%s", cluster.webUi(),
+                cluster.webUi().getPort() == webUiPort ? "" : " (port " + webUiPort + " was taken)");
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+            new RecommenderJob(config,
+                    RecommenderJob.eventsSource(config).build(),
+                    RecommenderJob.announcementsSource(config).build(),
+                    RecommenderJob.recommendationsSink(config),
+                    RecommenderJob.deadLetterSink(config),
+                    new SnapshotModelLoader()).build(env);
+            JobID job = cluster.submit(env, "streamrec-recommender (demo)");
+            if (!cluster.awaitAllTasksRunning(job, Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the serving job's tasks did not all reach RUNNING; job status "
+                        + cluster.status(job));
+            }
+            say("serving job %s running (all tasks, model loaded): parallelism %d, RocksDB state, exactly-once sinks"
+                    + " committing at checkpoints every %,d ms", job, parallelism, checkpointInterval.toMillis());
+            return new ServingRun(cluster, job, flinkDir);
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
     }
 
     private boolean servingStopped;

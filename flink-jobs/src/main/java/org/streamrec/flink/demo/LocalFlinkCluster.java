@@ -1,10 +1,15 @@
 package org.streamrec.flink.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +39,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     public static final int DEFAULT_REST_PORT = 8081;
     private static final String HOST = "127.0.0.1";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MiniCluster cluster;
     private final URI webUi;
@@ -112,15 +118,33 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return status;
     }
 
-    /** Waits until the job runs (or ended); returns the last status. */
-    public JobStatus awaitRunning(JobID job, Duration timeout) throws Exception {
+    /**
+     * Waits until every task of the job runs, as the REST API reports per vertex; a task turns RUNNING only after
+     * its operators have opened (state restored, a model loaded), so work sent afterwards measures the job, not its
+     * start-up. Returns false if the job ended or {@code timeout} passed first.
+     */
+    public boolean awaitAllTasksRunning(JobID job, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(webUi.resolve("/jobs/" + job)).timeout(Duration.ofSeconds(10)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
-        JobStatus status = status(job);
-        while (status != JobStatus.RUNNING && !status.isGloballyTerminalState() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            status = status(job);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                JsonNode vertices = JSON.readTree(response.body()).path("vertices");
+                boolean allRunning = vertices.size() > 0;
+                for (JsonNode vertex : vertices) {
+                    allRunning &= "RUNNING".equals(vertex.path("status").asText());
+                }
+                if (allRunning) {
+                    return true;
+                }
+            }
+            if (status(job).isGloballyTerminalState()) {
+                return false;
+            }
+            Thread.sleep(100);
         }
-        return status;
+        return false;
     }
 
     /** Cancels the job and waits for it to end; returns its final status. */

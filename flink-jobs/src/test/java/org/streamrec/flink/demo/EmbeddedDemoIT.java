@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
+import org.streamrec.flink.replay.MalformedRecords;
 import org.streamrec.flink.replay.ReplayTool;
 
 /** The embedded demo in-process on a small slice: what it replays, reads back and reports. */
@@ -38,14 +40,21 @@ class EmbeddedDemoIT {
         assertThat(report.eventsTopic().values().stream().mapToLong(Long::longValue).sum())
                 .isEqualTo(expectedEvents + MALFORMED);
 
-        if (report.servingRan()) {
-            assertThat(report.output().distinctAnswered()).isEqualTo(expectedEvents);
-            assertThat(report.output().duplicates()).isZero();
-            assertThat(report.output().deadLetters()).isEqualTo(MALFORMED);
-        } else {
-            assertThat(report.skipped()).as("a stage that did not run is named").isNotEmpty();
-            assertThat(output).contains("SKIPPED:").contains("result:          OK (with");
-        }
+        assertThat(report.servingRan()).as(output).isTrue();
+        assertThat(report.skipped()).isEmpty();
+        OutputMonitor.Tally out = report.output();
+        assertThat(out.distinctAnswered()).as("every valid replayed event answered").isEqualTo(expectedEvents);
+        assertThat(out.recommendations()).as("and answered once").isEqualTo(expectedEvents);
+        assertThat(out.duplicates()).isZero();
+        assertThat(out.unknownTriggers()).isZero();
+        assertThat(out.undecodable()).isZero();
+        assertThat(out.deadLetters()).as("every malformed record dead-lettered").isEqualTo(MALFORMED);
+        assertThat(out.deadLettersByCode()).containsOnlyKeys(
+                Arrays.stream(MalformedRecords.Kind.values()).map(kind -> kind.expectedError().name()).toArray(String[]::new));
+        assertThat(out.predictions()).as("one judged prediction per event that has a successor in its session")
+                .isEqualTo(expectedEvents - SESSIONS);
+        assertThat(out.hitRate()).isBetween(0.0, 1.0);
+        assertThat(output).contains("Flink cluster up, web UI at http://127.0.0.1:").contains("result:          OK");
         assertThat(output).contains("stopped: broker and data directory removed");
     }
 }

@@ -76,6 +76,7 @@ class LocalFlinkClusterIT {
             endless.setParallelism(2);
             endless.fromSequence(1, Long.MAX_VALUE).map(new CountingMap()).name("counting").sinkTo(new DiscardingSink<>());
             JobID infinite = cluster.submit(endless, "endless");
+            assertThat(cluster.awaitAllTasksRunning(infinite, Duration.ofSeconds(60))).isTrue();
 
             // The operator's metrics through the REST API, per subtask, as the demo reads the serving job's.
             JobMetrics metrics = new JobMetrics(ui, infinite);

@@ -1,0 +1,71 @@
+package org.streamrec.flink.io;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.streamrec.avro.ClickEvent;
+import org.streamrec.avro.DeadLetter;
+import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.avro.codec.DecodeError;
+import org.streamrec.avro.codec.DecodeResult;
+
+/**
+ * Decodes and validates raw {@code events} records with {@link AvroCodec#clickEvents()}. Good events go to the main
+ * output; every other record goes to {@link #DEAD_LETTERS} as a {@link DeadLetter} with its raw bytes, the codec's
+ * stable error code, the reason and its source coordinates. Nothing here throws for bad input, so no input record
+ * can fail the job. Metrics: {@code deadLetters} and one {@code deadLetters_<CODE>} counter per error code.
+ */
+public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEvent> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") { };
+
+    private transient AvroCodec<ClickEvent> codec;
+    private transient Counter deadLetters;
+    private transient Map<DecodeError, Counter> byCode;
+
+    @Override
+    public void open(OpenContext openContext) {
+        // Not Serializable, and building it reads the schema history from the classpath: once per subtask.
+        codec = AvroCodec.clickEvents();
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        byCode = new EnumMap<>(DecodeError.class);
+        for (DecodeError error : DecodeError.values()) {
+            byCode.put(error, getRuntimeContext().getMetricGroup().counter("deadLetters_" + error.name()));
+        }
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<ClickEvent> out) {
+        DecodeResult<ClickEvent> result = codec.decodeAndValidate(raw.value);
+        if (result instanceof DecodeResult.Decoded<ClickEvent> decoded) {
+            out.collect(decoded.value());
+        } else if (result instanceof DecodeResult.Failed<ClickEvent> failed) {
+            deadLetters.inc();
+            byCode.get(failed.error()).inc();
+            ctx.output(DEAD_LETTERS, deadLetter(raw, failed.error().name(), failed.message(),
+                    Instant.ofEpochMilli(ctx.timerService().currentProcessingTime())));
+        }
+    }
+
+    static DeadLetter deadLetter(RawRecord raw, String errorCode, String reason, Instant failedAt) {
+        return DeadLetter.newBuilder()
+                .setSourceTopic(raw.topic)
+                .setSourcePartition(raw.partition)
+                .setSourceOffset(raw.offset)
+                .setKey(raw.key == null ? null : ByteBuffer.wrap(raw.key))
+                .setPayload(raw.value == null ? null : ByteBuffer.wrap(raw.value))
+                .setErrorCode(errorCode)
+                .setReason(reason)
+                .setFailedAt(failedAt)
+                .build();
+    }
+}

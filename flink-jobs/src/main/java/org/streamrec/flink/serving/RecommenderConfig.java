@@ -1,0 +1,439 @@
+package org.streamrec.flink.serving;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * Everything the serving job can be told, with its default, in one place: the {@code @Option} declarations below
+ * are the documentation ({@code --help} prints them with their defaults).
+ *
+ * <p>Precedence, lowest first: the defaults here, then a configuration file ({@code --config}, a {@code .yaml}/
+ * {@code .yml} file with flat {@code key: value} entries or a {@code .properties} file), then command-line flags.
+ * File keys are the long option names without the dashes ({@code session-gap: 30 min}); an unknown key is an
+ * error, so a typo in a deployment file cannot silently fall back to a default. Durations use Flink's syntax
+ * ({@code 5 ms}, {@code 30 min}, {@code 1 d}), the same as in Flink's own {@code config.yaml}.
+ *
+ * <p>Parse with {@link #parse(String...)}, which also validates; an invalid setting is a {@link ParameterException}
+ * whose message names the option. Operators get only the plain {@link SessionSettings} part.
+ */
+@Command(name = "recommender-job", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Streaming session recommender: Kafka events -> GRU4Rec top-k -> Kafka recommendations.")
+public final class RecommenderConfig {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "YAML (.yaml/.yml) or .properties file; flags given on the command line override it.")
+    private Path configFile;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092",
+            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    private String bootstrapServers;
+
+    @Option(names = "--events-topic", defaultValue = "events", description = "Input ClickEvents (default: ${DEFAULT-VALUE}).")
+    private String eventsTopic;
+
+    @Option(names = "--recommendations-topic", defaultValue = "recommendations",
+            description = "Output Recommendations, key = user id (default: ${DEFAULT-VALUE}).")
+    private String recommendationsTopic;
+
+    @Option(names = "--dlq-topic", defaultValue = "events.dlq",
+            description = "Dead letters: input records that could not be decoded or validated (default: ${DEFAULT-VALUE}).")
+    private String dlqTopic;
+
+    @Option(names = "--model-updates-topic", defaultValue = "model-updates",
+            description = "ModelAnnouncements of new model versions (default: ${DEFAULT-VALUE}).")
+    private String modelUpdatesTopic;
+
+    @Option(names = "--group-id", defaultValue = "streamrec-serving",
+            description = "Kafka consumer group id; offsets are committed on checkpoints (default: ${DEFAULT-VALUE}).")
+    private String groupId;
+
+    @Option(names = {"-k", "--k"}, defaultValue = "20", description = "Items per recommendation (default: ${DEFAULT-VALUE}).")
+    private int k;
+
+    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
+            description = "Event-time inactivity after which a session ends and its state is cleared (default: ${DEFAULT-VALUE}).")
+    private Duration sessionGap;
+
+    @Option(names = "--state-ttl", defaultValue = "1 d", converter = DurationConverter.class,
+            description = "Processing-time TTL of per-user state, a backstop for users whose session timer never fires "
+                    + "because event time stops advancing (default: ${DEFAULT-VALUE}).")
+    private Duration stateTtl;
+
+    @Option(names = "--max-session-items", defaultValue = "50",
+            description = "Most recent items kept per session, for exclusions and for recomputing the hidden state "
+                    + "after a model swap (default: ${DEFAULT-VALUE}).")
+    private int maxSessionItems;
+
+    @Option(names = "--batch-max-size", defaultValue = "128",
+            description = "Scoring requests per micro-batch, i.e. rows of one matrix product (default: ${DEFAULT-VALUE}).")
+    private int batchMaxSize;
+
+    @Option(names = "--batch-max-delay", defaultValue = "5 ms", converter = DurationConverter.class,
+            description = "Longest a request waits for its batch to fill, in processing time (default: ${DEFAULT-VALUE}).")
+    private Duration batchMaxDelay;
+
+    @Option(names = "--exclude-seen", defaultValue = "false", negatable = true, fallbackValue = "true",
+            description = "Never recommend items already in the session (default: ${DEFAULT-VALUE}, as the offline protocol).")
+    private boolean excludeSeen;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "10 s", converter = DurationConverter.class,
+            description = "Checkpoint interval; with exactly-once, output becomes visible to read_committed consumers "
+                    + "at this pace (default: ${DEFAULT-VALUE}).")
+    private Duration checkpointInterval;
+
+    @Option(names = "--delivery-guarantee", defaultValue = "exactly-once", converter = GuaranteeConverter.class,
+            description = "exactly-once (Kafka transactions) or at-least-once (default: ${DEFAULT-VALUE}).")
+    private DeliveryGuarantee deliveryGuarantee;
+
+    @Option(names = "--transactional-id-prefix", defaultValue = "streamrec-serving",
+            description = "Prefix of the Kafka transactional ids of both sinks; must be unique per job on a cluster "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String transactionalIdPrefix;
+
+    @Option(names = "--transaction-timeout", defaultValue = "10 min", converter = DurationConverter.class,
+            description = "Producer transaction.timeout.ms; must stay below the broker's transaction.max.timeout.ms "
+                    + "(15 min by default) and above the checkpoint interval (default: ${DEFAULT-VALUE}).")
+    private Duration transactionTimeout;
+
+    @Option(names = "--watermark-out-of-orderness", defaultValue = "5 s", converter = DurationConverter.class,
+            description = "Bounded out-of-orderness of event time (default: ${DEFAULT-VALUE}).")
+    private Duration watermarkOutOfOrderness;
+
+    @Option(names = "--watermark-idleness", defaultValue = "1 min", converter = DurationConverter.class,
+            description = "A source split without events for this long stops holding back the watermark "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private Duration watermarkIdleness;
+
+    @Option(names = "--network-buffer-timeout", defaultValue = "100 ms", converter = DurationConverter.class,
+            description = "Longest a record waits in a network buffer before it is sent downstream (Flink's "
+                    + "execution.buffer-timeout); lower trades CPU for latency at low traffic (default: ${DEFAULT-VALUE}, "
+                    + "Flink's own).")
+    private Duration networkBufferTimeout;
+
+    @Option(names = "--model-uri",
+            description = "Snapshot directory of the model to start with (Flink FileSystem URI: file://, s3://, hdfs://). Required.")
+    private String modelUri;
+
+    @Option(names = "--parallelism", defaultValue = "-1",
+            description = "Job parallelism; -1 keeps the cluster's default (default: ${DEFAULT-VALUE}).")
+    private int parallelism;
+
+    private boolean helpRequested;
+
+    /** True when {@code --help}/{@code --version} was given: the caller prints usage; nothing was validated. */
+    public boolean helpRequested() {
+        return helpRequested;
+    }
+
+    /** Parses and validates; throws {@link ParameterException} with a message naming the offending option. */
+    public static RecommenderConfig parse(String... args) {
+        RecommenderConfig config = new RecommenderConfig();
+        CommandLine cmd = commandLine(config);
+        Path file = findConfigFile(cmd, args);
+        if (file != null) {
+            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readFile(cmd, file)));
+        }
+        cmd.parseArgs(args);
+        if (cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested()) {
+            config.helpRequested = true;
+            return config;
+        }
+        config.validate(cmd);
+        return config;
+    }
+
+    /** The picocli command line bound to {@code config}, e.g. to print usage. */
+    public static CommandLine commandLine(RecommenderConfig config) {
+        CommandLine cmd = new CommandLine(config);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        return cmd;
+    }
+
+    /** The file named by {@code --config}/{@code -c}, found before the real parse so it can supply the defaults. */
+    private static Path findConfigFile(CommandLine cmd, String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if ((a.equals("--config") || a.equals("-c"))) {
+                if (i + 1 >= args.length) {
+                    throw new ParameterException(cmd, "Missing file after " + a);
+                }
+                return Path.of(args[i + 1]);
+            }
+            if (a.startsWith("--config=")) {
+                return Path.of(a.substring("--config=".length()));
+            }
+        }
+        return null;
+    }
+
+    private static Properties readFile(CommandLine cmd, Path file) {
+        Map<String, String> entries = new LinkedHashMap<>();
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+                // snakeyaml-engine is the parser Flink itself uses for config.yaml (a flink-core dependency).
+                Object root = new Load(LoadSettings.builder().build()).loadFromReader(reader);
+                if (root != null && !(root instanceof Map)) {
+                    throw new ParameterException(cmd, file + ": expected a mapping of option names to values");
+                }
+                if (root != null) {
+                    for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
+                        if (e.getValue() instanceof Map || e.getValue() instanceof List) {
+                            throw new ParameterException(cmd, file + ": '" + e.getKey()
+                                    + "' must be a plain value (the file is flat: option-name: value)");
+                        }
+                        entries.put(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
+                    }
+                }
+            } else {
+                Properties p = new Properties();
+                p.load(reader);
+                p.stringPropertyNames().forEach(key -> entries.put(key, p.getProperty(key)));
+            }
+        } catch (IOException e) {
+            throw new ParameterException(cmd, "Cannot read configuration file " + file + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            if (e instanceof ParameterException pe) {
+                throw pe;
+            }
+            throw new ParameterException(cmd, "Cannot parse configuration file " + file + ": " + e.getMessage());
+        }
+        Set<String> known = new HashSet<>();
+        for (OptionSpec option : cmd.getCommandSpec().options()) {
+            known.add(option.longestName().replaceFirst("^-+", ""));
+        }
+        known.remove("config");
+        List<String> unknown = new ArrayList<>();
+        Properties properties = new Properties();
+        entries.forEach((key, value) -> {
+            if (!known.contains(key)) {
+                unknown.add(key);
+            } else if (value != null) {
+                properties.setProperty(key, value);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new ParameterException(cmd, file + ": unknown option(s) " + unknown + "; known: " + new java.util.TreeSet<>(known));
+        }
+        return properties;
+    }
+
+    /** Checks relations between settings that the individual converters cannot see. */
+    void validate(CommandLine cmd) {
+        List<String> errors = new ArrayList<>();
+        requireText(errors, "--bootstrap-servers", bootstrapServers);
+        requireText(errors, "--events-topic", eventsTopic);
+        requireText(errors, "--recommendations-topic", recommendationsTopic);
+        requireText(errors, "--dlq-topic", dlqTopic);
+        requireText(errors, "--model-updates-topic", modelUpdatesTopic);
+        requireText(errors, "--group-id", groupId);
+        requireText(errors, "--transactional-id-prefix", transactionalIdPrefix);
+        requireText(errors, "--model-uri", modelUri);
+        Set<String> topics = new HashSet<>();
+        for (String t : new String[] {eventsTopic, recommendationsTopic, dlqTopic, modelUpdatesTopic}) {
+            if (t != null && !t.isBlank() && !topics.add(t)) {
+                errors.add("topic '" + t + "' is used for two purposes");
+            }
+        }
+        if (k < 1) {
+            errors.add("--k must be at least 1, was " + k);
+        }
+        if (maxSessionItems < 1) {
+            errors.add("--max-session-items must be at least 1, was " + maxSessionItems);
+        }
+        if (batchMaxSize < 1) {
+            errors.add("--batch-max-size must be at least 1, was " + batchMaxSize);
+        }
+        requirePositive(errors, "--session-gap", sessionGap);
+        requirePositive(errors, "--state-ttl", stateTtl);
+        requirePositive(errors, "--batch-max-delay", batchMaxDelay);
+        requirePositive(errors, "--checkpoint-interval", checkpointInterval);
+        requirePositive(errors, "--transaction-timeout", transactionTimeout);
+        requirePositive(errors, "--watermark-idleness", watermarkIdleness);
+        if (networkBufferTimeout.isNegative()) {
+            errors.add("--network-buffer-timeout must not be negative, was " + networkBufferTimeout);
+        }
+        if (watermarkOutOfOrderness.isNegative()) {
+            errors.add("--watermark-out-of-orderness must not be negative, was " + watermarkOutOfOrderness);
+        }
+        if (stateTtl.compareTo(sessionGap) < 0) {
+            // The TTL is a backstop; shorter than the gap it would cut live sessions.
+            errors.add("--state-ttl (" + format(stateTtl) + ") must not be shorter than --session-gap (" + format(sessionGap) + ")");
+        }
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && transactionTimeout.compareTo(checkpointInterval) <= 0) {
+            errors.add("--transaction-timeout (" + format(transactionTimeout) + ") must exceed --checkpoint-interval ("
+                    + format(checkpointInterval) + "), or open transactions are aborted before they commit");
+        }
+        if (parallelism == 0 || parallelism < -1) {
+            errors.add("--parallelism must be positive or -1, was " + parallelism);
+        }
+        if (!errors.isEmpty()) {
+            throw new ParameterException(cmd, "Invalid configuration: " + String.join("; ", errors));
+        }
+    }
+
+    private static void requireText(List<String> errors, String option, String value) {
+        if (value == null || value.isBlank()) {
+            errors.add(option + " is required");
+        }
+    }
+
+    private static void requirePositive(List<String> errors, String option, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            errors.add(option + " must be positive, was " + format(value));
+        }
+    }
+
+    private static String format(Duration d) {
+        return TimeUtils.formatWithHighestUnit(d);
+    }
+
+    /** Flink duration syntax, e.g. {@code 5 ms}, {@code 30 min}, {@code 1 d}; a bare number is milliseconds. */
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return TimeUtils.parseDuration(value);
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 5 ms, 30 min): " + e.getMessage());
+            }
+        }
+    }
+
+    /** {@code exactly-once}, {@code at-least-once} (also the enum names); {@code none} is refused: it loses output. */
+    public static final class GuaranteeConverter implements CommandLine.ITypeConverter<DeliveryGuarantee> {
+        @Override
+        public DeliveryGuarantee convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+            switch (v) {
+                case "exactly-once":
+                    return DeliveryGuarantee.EXACTLY_ONCE;
+                case "at-least-once":
+                    return DeliveryGuarantee.AT_LEAST_ONCE;
+                default:
+                    throw new CommandLine.TypeConversionException("'" + value + "' is not exactly-once or at-least-once");
+            }
+        }
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String eventsTopic() {
+        return eventsTopic;
+    }
+
+    public String recommendationsTopic() {
+        return recommendationsTopic;
+    }
+
+    public String dlqTopic() {
+        return dlqTopic;
+    }
+
+    public String modelUpdatesTopic() {
+        return modelUpdatesTopic;
+    }
+
+    public String groupId() {
+        return groupId;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    public Duration sessionGap() {
+        return sessionGap;
+    }
+
+    public Duration stateTtl() {
+        return stateTtl;
+    }
+
+    public int maxSessionItems() {
+        return maxSessionItems;
+    }
+
+    public int batchMaxSize() {
+        return batchMaxSize;
+    }
+
+    public Duration batchMaxDelay() {
+        return batchMaxDelay;
+    }
+
+    public boolean excludeSeen() {
+        return excludeSeen;
+    }
+
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public DeliveryGuarantee deliveryGuarantee() {
+        return deliveryGuarantee;
+    }
+
+    public String transactionalIdPrefix() {
+        return transactionalIdPrefix;
+    }
+
+    public Duration transactionTimeout() {
+        return transactionTimeout;
+    }
+
+    public Duration watermarkOutOfOrderness() {
+        return watermarkOutOfOrderness;
+    }
+
+    public Duration watermarkIdleness() {
+        return watermarkIdleness;
+    }
+
+    public Duration networkBufferTimeout() {
+        return networkBufferTimeout;
+    }
+
+    public String modelUri() {
+        return modelUri;
+    }
+
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /** The operator's part of the configuration. */
+    public SessionSettings sessionSettings() {
+        return new SessionSettings(k, sessionGap.toMillis(), stateTtl.toMillis(), maxSessionItems, batchMaxSize,
+                batchMaxDelay.toMillis(), excludeSeen);
+    }
+}

@@ -1,0 +1,202 @@
+package org.streamrec.flink.serving;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.streamrec.avro.ClickEvent;
+import org.streamrec.avro.DeadLetter;
+import org.streamrec.avro.ModelAnnouncement;
+import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.flink.io.AvroRecordSerializer;
+import org.streamrec.flink.io.DecodeAndValidate;
+import org.streamrec.flink.io.ModelAnnouncementDeserializer;
+import org.streamrec.flink.io.RawRecord;
+import org.streamrec.flink.io.RawRecordDeserializer;
+
+/**
+ * The serving job: raw {@code events} records → decode and validate (bad ones to the dead-letter sink) → event-time
+ * watermarks → {@code keyBy(userId)} → {@link SessionRecommenderOperator}, with model announcements broadcast into
+ * it → recommendations sink.
+ *
+ * <p>As in apache/flink-training, the job takes its sources and sinks in the constructor and {@link #build} wires
+ * them, so tests run the real topology with bounded sources and collecting sinks while {@code main} wires Kafka
+ * through the static factories below.
+ */
+public final class RecommenderJob {
+
+    private final RecommenderConfig config;
+    private final Source<RawRecord, ?, ?> events;
+    private final Source<ModelAnnouncement, ?, ?> announcements;
+    private final Sink<Recommendation> recommendations;
+    private final Sink<DeadLetter> deadLetters;
+    private final ServingModelLoader modelLoader;
+
+    public RecommenderJob(RecommenderConfig config, Source<RawRecord, ?, ?> events,
+                          Source<ModelAnnouncement, ?, ?> announcements, Sink<Recommendation> recommendations,
+                          Sink<DeadLetter> deadLetters, ServingModelLoader modelLoader) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = Objects.requireNonNull(announcements, "announcements");
+        this.recommendations = Objects.requireNonNull(recommendations, "recommendations");
+        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
+        this.modelLoader = Objects.requireNonNull(modelLoader, "modelLoader");
+    }
+
+    /**
+     * Runs the job on Kafka with the given flags ({@code --help} lists them). Exit code 2 for a bad configuration.
+     */
+    public static void main(String[] args) throws Exception {
+        RecommenderConfig config;
+        try {
+            config = RecommenderConfig.parse(args);
+        } catch (picocli.CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            e.getCommandLine().usage(System.err);
+            System.exit(2);
+            return;
+        }
+        if (config.helpRequested()) {
+            RecommenderConfig.commandLine(new RecommenderConfig()).usage(System.out);
+            return;
+        }
+        new RecommenderJob(config,
+                eventsSource(config).build(),
+                announcementsSource(config).build(),
+                recommendationsSink(config),
+                deadLetterSink(config),
+                new SnapshotModelLoader()).execute();
+    }
+
+    /** Adds the job's topology to {@code env}. */
+    public void build(StreamExecutionEnvironment env) {
+        if (config.parallelism() > 0) {
+            env.setParallelism(config.parallelism());
+        }
+        // Watermarks are assigned after decoding, because only a decoded event has an event time; that makes them
+        // per source subtask rather than per Kafka partition (documented in the README).
+        SingleOutputStreamOperator<ClickEvent> decoded = env
+                .fromSource(events, WatermarkStrategy.noWatermarks(), "events")
+                .process(new DecodeAndValidate(), new AvroTypeInfo<>(ClickEvent.class))
+                .name("decode-and-validate").uid("decode-and-validate");
+
+        decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)
+                .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
+
+        DataStream<ClickEvent> timed = decoded.assignTimestampsAndWatermarks(
+                WatermarkStrategy.<ClickEvent>forBoundedOutOfOrderness(config.watermarkOutOfOrderness())
+                        .withTimestampAssigner((event, previous) -> event.getEventTime().toEpochMilli())
+                        .withIdleness(config.watermarkIdleness()))
+                .name("event-time").uid("event-time");
+
+        // Announcements carry no event time; the operator ignores watermarks on this input.
+        DataStream<ModelAnnouncement> modelUpdates = env
+                .fromSource(announcements, WatermarkStrategy.noWatermarks(), "model-updates")
+                .setParallelism(1).uid("model-updates-source")
+                .broadcast();
+
+        timed.keyBy(ClickEvent::getUserId, Types.STRING)
+                .connect(modelUpdates)
+                .transform("session-recommender", new AvroTypeInfo<>(Recommendation.class),
+                        new SessionRecommenderOperator(config.sessionSettings(), modelLoader, config.modelUri()))
+                .uid("session-recommender")
+                .sinkTo(recommendations).name("recommendations").uid("recommendations-sink");
+    }
+
+    /** Builds the topology on an environment configured from {@link #flinkConfiguration} and runs it. */
+    public void execute() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        build(env);
+        env.execute("streamrec-recommender");
+    }
+
+    /**
+     * RocksDB keyed state and checkpointing, by configuration: Flink 2.x has no {@code env.setStateBackend}. Generic
+     * (Kryo) types are disabled so that a type Flink cannot serialize efficiently fails at job build time instead of
+     * silently slowing every RocksDB access. (On a cluster, ND4J/JavaCPP also belong in lib/ or parent-first,
+     * {@code classloader.parent-first-patterns.additional: org.nd4j;org.bytedeco}: that is TaskManager
+     * configuration, not job configuration; DESIGN.md §6.)
+     */
+    public static Configuration flinkConfiguration(RecommenderConfig config) {
+        Configuration flink = new Configuration();
+        flink.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
+        flink.set(PipelineOptions.GENERIC_TYPES, false);
+        flink.set(ExecutionOptions.BUFFER_TIMEOUT, config.networkBufferTimeout());
+        return flink;
+    }
+
+    // ------------------------------------------------------------------ Kafka wiring
+
+    /** The events source; unbounded, resuming from the group's committed offsets (earliest for a new group). */
+    public static KafkaSourceBuilder<RawRecord> eventsSource(RecommenderConfig config) {
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.eventsTopic())
+                .setGroupId(config.groupId())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(
+                        org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+                // Transactional producers (e.g. the replay tool) must only be read once committed.
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .setDeserializer(new RawRecordDeserializer());
+    }
+
+    /** The announcements source: the compacted topic from its start, so a (re)started job sees the newest model. */
+    public static KafkaSourceBuilder<ModelAnnouncement> announcementsSource(RecommenderConfig config) {
+        return KafkaSource.<ModelAnnouncement>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.modelUpdatesTopic())
+                .setGroupId(config.groupId() + "-model-updates")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .setDeserializer(new ModelAnnouncementDeserializer());
+    }
+
+    public static KafkaSink<Recommendation> recommendationsSink(RecommenderConfig config) {
+        return kafkaSink(config, "-recs", new AvroRecordSerializer<>(config.recommendationsTopic(),
+                AvroCodec::recommendations, r -> r.getUserId().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static KafkaSink<DeadLetter> deadLetterSink(RecommenderConfig config) {
+        // Keyed like the record it carries, so dead letters of one user stay in order.
+        return kafkaSink(config, "-dlq", new AvroRecordSerializer<>(config.dlqTopic(),
+                AvroCodec::deadLetters, d -> d.getKey() == null ? null : bytes(d.getKey())));
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
+            RecommenderConfig config, String idSuffix, AvroRecordSerializer<T> serializer) {
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(config.deliveryGuarantee())
+                // Two sinks in one job need distinct transactional ids.
+                .setTransactionalIdPrefix(config.transactionalIdPrefix() + idSuffix)
+                .setProperty("transaction.timeout.ms", String.valueOf(config.transactionTimeout().toMillis()))
+                .build();
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer buffer) {
+        java.nio.ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}

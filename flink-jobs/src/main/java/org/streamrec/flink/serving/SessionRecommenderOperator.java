@@ -1,0 +1,640 @@
+package org.streamrec.flink.serving;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streamrec.avro.ClickEvent;
+import org.streamrec.avro.ModelAnnouncement;
+import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.RecommendationStrategy;
+import org.streamrec.avro.RecommendedItem;
+import org.streamrec.model.NextItemScorer;
+import org.streamrec.model.TopK;
+
+/**
+ * The serving job's keyed session operator, on {@code keyBy(userId)}. Input 1: validated {@link ClickEvent}s;
+ * input 2: {@link ModelAnnouncement}s, broadcast to every subtask (not keyed, so no keyed state is touched there).
+ *
+ * <p>Per event: (a) the prequential check of the event's item against the last recommendations issued to the user
+ * in this session ({@link PrequentialMetrics}); (b) session handling: a new session when the producer's session id
+ * changes or the event-time gap since the last event exceeds the session gap; one event-time timer per user at
+ * {@code lastEventTime + gap} clears the user's state, with a processing-time state TTL as a backstop when event
+ * time stops; (c) one GRU step on the stored hidden vector (plain Java arrays, in model-core); (d) a scoring request
+ * appended to an in-memory micro-batch.
+ *
+ * <p>The batch is scored with one {@link NextItemScorer#scoreAll} call (one matrix product for all rows) and
+ * {@link TopK} per row, when it reaches its size, when its processing-time bound fires, before a checkpoint barrier
+ * ({@link #prepareSnapshotPreBarrier}, so no request crosses a checkpoint: the batch is not in state, and a restore
+ * replays the events it came from), before a watermark is forwarded (so no output is late), before a model swap
+ * (rows were computed with the old model), at end of input, and before an event of a user who still has a pending
+ * request (so the prequential check always sees the user's latest recommendations). Each event yields exactly one
+ * {@link Recommendation}.
+ *
+ * <p>Decisions: an item the model does not know is not stepped (the GRU has no row for it), but it is kept in the
+ * session's recent items (a later model version may know it) and the event is still answered, from the session's
+ * current hidden state if an earlier item was known, otherwise with the popularity fallback (strategy FALLBACK), the
+ * same answer as for a cold session. Sessions whose hidden state was computed by another model version recompute it
+ * from their stored recent items on their next event; with more than {@code maxSessionItems} items the older ones
+ * are gone, so the recomputed state covers only the stored suffix.
+ *
+ * <p>Model swaps: a newer announcement's snapshot is loaded on a loader thread while this subtask keeps serving;
+ * the task thread swaps it in when done (see {@link #processElement2}). The current, loading and queued models are
+ * kept in union operator state so a restore resumes from the newest of them.
+ */
+public final class SessionRecommenderOperator extends AbstractStreamOperator<Recommendation>
+        implements TwoInputStreamOperator<ClickEvent, ModelAnnouncement, Recommendation>,
+        Triggerable<String, VoidNamespace>, BoundedMultiInput {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SessionRecommenderOperator.class);
+    private static final int HISTOGRAM_WINDOW = 2048;
+    /** How often the task thread checks whether a snapshot load has finished. */
+    static final long MODEL_LOAD_POLL_MS = 20;
+
+    private final SessionSettings settings;
+    private final ServingModelLoader loader;
+    private final String initialModelUri;
+
+    private transient ValueState<SessionState> sessionState;
+    private transient ValueState<String[]> lastRecommended;
+    private transient InternalTimerService<VoidNamespace> sessionTimers;
+    /**
+     * (version, uri, checksum) of the current model and of any announcement being loaded or queued, so a restored
+     * job reloads the newest model it had swapped to or was about to.
+     */
+    private transient ListState<Tuple3<Long, String, String>> modelListState;
+
+    private transient ServingModel model;
+    private transient String modelUri;
+    private transient String modelChecksum;
+    private transient ExecutorService loaderThread;
+    /** The snapshot load in progress, or null. */
+    private transient CompletableFuture<ServingModel> loading;
+    private transient ModelAnnouncement loadingAnnouncement;
+    /** The newest announcement that arrived during a load; loaded next. */
+    private transient ModelAnnouncement queuedAnnouncement;
+
+    private transient List<Request> pending;
+    private transient Set<String> pendingUsers;
+    private transient ScheduledFuture<?> batchTimer;
+    /** Incremented at each flush; a batch-timer callback from an earlier batch sees a different value and does nothing. */
+    private transient long batchGeneration;
+    private transient List<float[]> batchHidden;
+    private transient float[] scores;
+    private transient int[] topItems;
+    private transient float[] topScores;
+    private transient StreamRecord<Recommendation> reuse;
+
+    private transient PrequentialMetrics prequential;
+    private transient Counter eventsIn;
+    private transient Counter recommendationsOut;
+    private transient Counter fallbackOut;
+    private transient Counter unknownItems;
+    private transient Counter sessionsStarted;
+    private transient Counter sessionsExpired;
+    private transient Counter modelSwaps;
+    private transient Counter modelLoadFailures;
+    private transient Counter announcementsIgnored;
+    private transient Histogram batchSize;
+    private transient Histogram eventTimeLatency;
+    private transient Histogram processingLatency;
+
+    public SessionRecommenderOperator(SessionSettings settings, ServingModelLoader loader, String initialModelUri) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.initialModelUri = Objects.requireNonNull(initialModelUri, "initialModelUri");
+    }
+
+    /** One scoring request waiting in the micro-batch. */
+    private record Request(String userId, String eventId, String sessionId, long eventTime, long arrivalTime,
+                           float[] hidden, int[] excluded) {
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        modelListState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>(
+                "serving-model", Types.TUPLE(Types.LONG, Types.STRING, Types.STRING)));
+        // Restored: the newest model this job served or had started to load (an announcement already consumed from
+        // the source would not come again), falling back to older ones and finally to the configured start-up model.
+        // Loading here is synchronous: the subtask is not processing yet.
+        List<Tuple3<Long, String, String>> candidates = new ArrayList<>();
+        if (context.isRestored()) {
+            for (Tuple3<Long, String, String> entry : modelListState.get()) {
+                candidates.add(entry);
+            }
+            candidates.sort((a, b) -> Long.compare(b.f0, a.f0));
+            LOG.info("Restoring from a checkpoint; model candidates, newest first: {}", candidates);
+        }
+        for (Tuple3<Long, String, String> candidate : candidates) {
+            try {
+                useModel(loader.load(candidate.f1, candidate.f2.isEmpty() ? null : candidate.f2, settings.k()),
+                        candidate.f1, candidate.f2);
+                return;
+            } catch (Exception e) {
+                LOG.warn("Cannot reload model version {} from {} after restore", candidate.f0, candidate.f1, e);
+            }
+        }
+        // Without a model the job cannot answer anything: failing here is the right outcome.
+        useModel(loader.load(initialModelUri, null, settings.k()), initialModelUri, null);
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        ValueStateDescriptor<SessionState> sessionDescriptor =
+                new ValueStateDescriptor<>("session", TypeInformation.of(SessionState.class));
+        ValueStateDescriptor<String[]> recsDescriptor =
+                new ValueStateDescriptor<>("last-recommended", BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO);
+        if (settings.stateTtlMs() > 0) {
+            StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(settings.stateTtlMs()))
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .build();
+            sessionDescriptor.enableTimeToLive(ttl);
+            recsDescriptor.enableTimeToLive(ttl);
+        }
+        sessionState = getRuntimeContext().getState(sessionDescriptor);
+        lastRecommended = getRuntimeContext().getState(recsDescriptor);
+        sessionTimers = getInternalTimerService("session-gap", VoidNamespaceSerializer.INSTANCE, this);
+
+        String loaderName = "model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        loaderThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, loaderName);
+            t.setDaemon(true);
+            return t;
+        });
+        pending = new ArrayList<>(settings.batchMaxSize());
+        pendingUsers = new HashSet<>();
+        batchHidden = new ArrayList<>(settings.batchMaxSize());
+        topItems = new int[settings.k()];
+        topScores = new float[settings.k()];
+        reuse = new StreamRecord<>(null);
+
+        prequential = new PrequentialMetrics();
+        var group = getMetricGroup();
+        eventsIn = group.counter("eventsIn");
+        recommendationsOut = group.counter("recommendationsOut");
+        fallbackOut = group.counter("fallbackRecommendationsOut");
+        unknownItems = group.counter("unknownItemEvents");
+        sessionsStarted = group.counter("sessionsStarted");
+        sessionsExpired = group.counter("sessionsExpired");
+        modelSwaps = group.counter("modelSwaps");
+        modelLoadFailures = group.counter("modelLoadFailures");
+        announcementsIgnored = group.counter("modelAnnouncementsIgnored");
+        batchSize = group.histogram("scoringBatchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        eventTimeLatency = group.histogram("eventTimeLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        processingLatency = group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        group.gauge("modelVersion", () -> model.version());
+        group.gauge("prequentialPredictions", () -> prequential.predictions());
+        group.gauge("prequentialHitRate", () -> prequential.hitRate());
+        group.gauge("prequentialMrr", () -> prequential.mrr());
+    }
+
+    // ---------------------------------------------------------------- events
+
+    @Override
+    public void processElement1(StreamRecord<ClickEvent> record) throws Exception {
+        ClickEvent event = record.getValue();
+        String user = event.getUserId();
+        eventsIn.inc();
+        long arrival = getProcessingTimeService().getCurrentProcessingTime();
+        if (pendingUsers.contains(user)) {
+            flushBatch();
+            setCurrentKey(user);
+        }
+        long time = event.getEventTime().toEpochMilli();
+        String item = event.getItemId();
+        SessionState state = sessionState.value();
+        if (state != null) {
+            // One timer per user: the one at the old end of the session moves to the new end below.
+            sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
+        }
+        if (state == null || startsNewSession(state, event, time)) {
+            state = newSession(user, event, time);
+            lastRecommended.clear();
+        } else {
+            String[] last = lastRecommended.value();
+            if (last != null) {
+                prequential.record(last, item);
+            }
+        }
+        // The size check also catches a different model published under the same version number.
+        if (state.modelVersion != model.version()
+                || state.hidden != null && state.hidden.length != model.hiddenSize()) {
+            recomputeHidden(state);
+        }
+        state.items = appendBounded(state.items, item, settings.maxSessionItems());
+        int row = model.rowOf(item);
+        if (row >= 0) {
+            if (state.hidden == null) {
+                state.hidden = model.scorer().newSession();
+            }
+            model.scorer().step(state.hidden, row);
+        } else {
+            unknownItems.inc();
+        }
+        state.lastEventTime = Math.max(state.lastEventTime, time);
+        sessionState.update(state);
+        sessionTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
+
+        if (state.hidden == null) {
+            issue(user, event.getEventId(), state.sessionId, time, arrival, model.fallbackItems(),
+                    model.fallbackScores(), model.fallbackItems().length, RecommendationStrategy.FALLBACK);
+        } else {
+            enqueue(new Request(user, event.getEventId(), state.sessionId, time, arrival, state.hidden.clone(),
+                    settings.excludeSeen() ? knownRows(state.items) : null));
+        }
+    }
+
+    private boolean startsNewSession(SessionState state, ClickEvent event, long time) {
+        String producerSession = event.getSessionId();
+        if (producerSession != null && !producerSession.equals(state.producerSessionId)) {
+            return true;
+        }
+        return time - state.lastEventTime > settings.sessionGapMs();
+    }
+
+    private SessionState newSession(String user, ClickEvent event, long time) {
+        sessionsStarted.inc();
+        SessionState s = new SessionState();
+        s.producerSessionId = event.getSessionId();
+        // Derived from the data, not from a clock or counter, so a replay after a failure issues the same id.
+        s.sessionId = s.producerSessionId != null ? s.producerSessionId : user + "@" + time;
+        s.items = new String[0];
+        s.hidden = null;
+        s.modelVersion = model.version();
+        s.lastEventTime = time;
+        return s;
+    }
+
+    /** Replays the stored items through the current model; called when the state was built by another version. */
+    private void recomputeHidden(SessionState state) {
+        NextItemScorer<float[]> scorer = model.scorer();
+        float[] hidden = null;
+        for (String item : state.items) {
+            int row = model.rowOf(item);
+            if (row >= 0) {
+                if (hidden == null) {
+                    hidden = scorer.newSession();
+                }
+                scorer.step(hidden, row);
+            }
+        }
+        state.hidden = hidden;
+        state.modelVersion = model.version();
+    }
+
+    static String[] appendBounded(String[] items, String item, int max) {
+        int keep = Math.min(items.length, max - 1);
+        String[] next = new String[keep + 1];
+        System.arraycopy(items, items.length - keep, next, 0, keep);
+        next[keep] = item;
+        return next;
+    }
+
+    private int[] knownRows(String[] items) {
+        int[] rows = new int[items.length];
+        int n = 0;
+        for (String item : items) {
+            int row = model.rowOf(item);
+            if (row >= 0) {
+                rows[n++] = row;
+            }
+        }
+        return Arrays.copyOf(rows, n);
+    }
+
+    // ---------------------------------------------------------------- session timers
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        String user = timer.getKey();
+        if (pendingUsers.contains(user)) {
+            // Issuing that request after the clear below would write recommendations into a closed session.
+            flushBatch();
+            setCurrentKey(user);
+        }
+        SessionState state = sessionState.value();
+        if (state != null && state.lastEventTime + settings.sessionGapMs() <= timer.getTimestamp()) {
+            sessionState.clear();
+            lastRecommended.clear();
+            sessionsExpired.inc();
+        }
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {
+        // Only event-time timers are registered on this service; the batch bound uses the ProcessingTimeService.
+    }
+
+    // ---------------------------------------------------------------- micro-batch
+
+    private void enqueue(Request request) throws Exception {
+        pending.add(request);
+        pendingUsers.add(request.userId());
+        if (pending.size() >= settings.batchMaxSize()) {
+            flushBatch();
+        } else if (pending.size() == 1) {
+            long generation = batchGeneration;
+            long due = getProcessingTimeService().getCurrentProcessingTime() + settings.batchMaxDelayMs();
+            batchTimer = getProcessingTimeService().registerTimer(due, now -> {
+                if (generation == batchGeneration) {
+                    flushBatch();
+                }
+            });
+        }
+    }
+
+    /** Scores every pending request with one matrix product, then issues each row's top-k. */
+    void flushBatch() throws Exception {
+        if (pending.isEmpty()) {
+            return;
+        }
+        batchGeneration++;
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+            batchTimer = null;
+        }
+        int rows = pending.size();
+        int n = model.itemCount();
+        if (scores == null || scores.length < rows * n) {
+            scores = new float[Math.max(rows, settings.batchMaxSize()) * n];
+        }
+        batchHidden.clear();
+        for (Request r : pending) {
+            batchHidden.add(r.hidden());
+        }
+        model.scorer().scoreAll(batchHidden, scores);
+        batchSize.update(rows);
+        String[] ids = new String[settings.k()];
+        for (int i = 0; i < rows; i++) {
+            Request r = pending.get(i);
+            int[] excluded = r.excluded();
+            int count = TopK.select(scores, i * n, n, settings.k(), excluded, excluded == null ? 0 : excluded.length,
+                    topItems, topScores);
+            for (int j = 0; j < count; j++) {
+                ids[j] = model.itemIdOf(topItems[j]);
+            }
+            issue(r.userId(), r.eventId(), r.sessionId(), r.eventTime(), r.arrivalTime(), ids, topScores, count,
+                    RecommendationStrategy.MODEL);
+        }
+        pending.clear();
+        pendingUsers.clear();
+        batchHidden.clear();
+    }
+
+    /** Stores the list as the user's last recommendations (for the next prequential check) and emits it. */
+    private void issue(String user, String eventId, String sessionId, long eventTime, long arrival, String[] ids,
+                       float[] itemScores, int count, RecommendationStrategy strategy) throws Exception {
+        setCurrentKey(user);
+        lastRecommended.update(Arrays.copyOf(ids, count));
+        List<RecommendedItem> items = new ArrayList<>(count);
+        for (int j = 0; j < count; j++) {
+            items.add(new RecommendedItem(ids[j], itemScores[j]));
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        Recommendation rec = Recommendation.newBuilder()
+                .setTriggeringEventId(eventId)
+                .setUserId(user)
+                .setSessionId(sessionId)
+                .setItems(items)
+                .setModelVersion(model.version())
+                .setStrategy(strategy)
+                .setEventTime(Instant.ofEpochMilli(eventTime))
+                .setEmitTime(Instant.ofEpochMilli(now))
+                .build();
+        output.collect(reuse.replace(rec, eventTime));
+        recommendationsOut.inc();
+        if (strategy == RecommendationStrategy.FALLBACK) {
+            fallbackOut.inc();
+        }
+        eventTimeLatency.update(Math.max(0, now - eventTime));
+        processingLatency.update(Math.max(0, now - arrival));
+    }
+
+    // ---------------------------------------------------------------- model announcements
+
+    /**
+     * A newer announcement starts loading its snapshot on the loader thread, so the subtask keeps serving with the
+     * current model meanwhile; the swap itself happens on the task thread ({@link #pollModelLoad}). Announcements
+     * arriving during a load are queued, newest wins.
+     */
+    @Override
+    public void processElement2(StreamRecord<ModelAnnouncement> record) {
+        ModelAnnouncement announcement = record.getValue();
+        long newest = model.version();
+        if (loadingAnnouncement != null) {
+            newest = Math.max(newest, loadingAnnouncement.getVersion());
+        }
+        if (queuedAnnouncement != null) {
+            newest = Math.max(newest, queuedAnnouncement.getVersion());
+        }
+        if (announcement.getVersion() <= newest) {
+            announcementsIgnored.inc();
+            LOG.debug("Ignoring model announcement {}: serving {}, newest known {}", announcement.getVersion(),
+                    model.version(), newest);
+            return;
+        }
+        if (loading == null) {
+            startModelLoad(announcement);
+        } else {
+            queuedAnnouncement = announcement;
+        }
+    }
+
+    private void startModelLoad(ModelAnnouncement announcement) {
+        loadingAnnouncement = announcement;
+        loading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return loader.load(announcement.getSnapshotUri(), announcement.getChecksum(), settings.k());
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, loaderThread);
+        scheduleModelLoadPoll();
+    }
+
+    private void scheduleModelLoadPoll() {
+        long due = getProcessingTimeService().getCurrentProcessingTime() + MODEL_LOAD_POLL_MS;
+        getProcessingTimeService().registerTimer(due, now -> pollModelLoad());
+    }
+
+    /** Runs on the task thread: swaps in a finished load, or checks again later. */
+    private void pollModelLoad() throws Exception {
+        if (loading == null) {
+            return;
+        }
+        if (!loading.isDone()) {
+            scheduleModelLoadPoll();
+            return;
+        }
+        ModelAnnouncement announcement = loadingAnnouncement;
+        CompletableFuture<ServingModel> done = loading;
+        loading = null;
+        loadingAnnouncement = null;
+        long current = model.version();
+        try {
+            ServingModel loaded = done.join();
+            if (loaded.version() <= current) {
+                modelLoadFailures.inc();
+                LOG.warn("Snapshot {} announced as version {} holds version {}, not newer than {}; keeping it",
+                        announcement.getSnapshotUri(), announcement.getVersion(), loaded.version(), current);
+            } else {
+                // Pending rows were stepped with the old model; score them with it.
+                flushBatch();
+                useModel(loaded, announcement.getSnapshotUri(), announcement.getChecksum());
+                modelSwaps.inc();
+            }
+        } catch (CompletionException | CancellationException e) {
+            modelLoadFailures.inc();
+            LOG.warn("Model version {} from {} failed to load; keeping version {}", announcement.getVersion(),
+                    announcement.getSnapshotUri(), current, e.getCause() != null ? e.getCause() : e);
+        }
+        if (queuedAnnouncement != null) {
+            ModelAnnouncement next = queuedAnnouncement;
+            queuedAnnouncement = null;
+            if (next.getVersion() > model.version()) {
+                startModelLoad(next);
+            } else {
+                announcementsIgnored.inc();
+            }
+        }
+    }
+
+    private void useModel(ServingModel next, String uri, String checksum) {
+        LOG.info("Serving model version {} ({} items) from {}", next.version(), next.itemCount(), uri);
+        model = next;
+        modelUri = uri;
+        modelChecksum = checksum == null ? "" : checksum;
+    }
+
+    // ---------------------------------------------------------------- flush points
+
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        // Only the events carry event time; going through the one-input path keeps the never-advancing
+        // announcement input from holding the combined watermark at Long.MIN_VALUE.
+        processWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {
+        // Announcements have no event time; see processWatermark1.
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        // Requests still in the batch have timestamps at or below this watermark: emit them first so none is late.
+        flushBatch();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flushBatch();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<Tuple3<Long, String, String>> models = new ArrayList<>(3);
+        models.add(Tuple3.of(model.version(), modelUri, modelChecksum));
+        for (ModelAnnouncement a : new ModelAnnouncement[] {loadingAnnouncement, queuedAnnouncement}) {
+            if (a != null) {
+                models.add(Tuple3.of(a.getVersion(), a.getSnapshotUri(), a.getChecksum() == null ? "" : a.getChecksum()));
+            }
+        }
+        modelListState.update(models);
+    }
+
+    @Override
+    public void endInput(int inputId) throws Exception {
+        // The events ending is the end of input that matters: the announcement input may stay open for ever.
+        if (inputId == 1) {
+            flushBatch();
+        }
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flushBatch();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+        }
+        if (loaderThread != null) {
+            loaderThread.shutdownNow();
+        }
+        super.close();
+    }
+
+    // ---------------------------------------------------------------- for tests and gauges
+
+    PrequentialMetrics prequential() {
+        return prequential;
+    }
+
+    long modelVersion() {
+        return model.version();
+    }
+
+    int pendingRequests() {
+        return pending.size();
+    }
+
+    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next poll. */
+    void awaitModelLoad() throws InterruptedException {
+        CompletableFuture<ServingModel> current = loading;
+        if (current != null) {
+            try {
+                current.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // A failed load is the operator's business (logged and counted at the poll), not the caller's.
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package org.streamrec.flink.serving;
+
+/**
+ * Per-user keyed state of the serving operator. A Flink POJO (public no-arg constructor, public fields, arrays
+ * rather than collections) so RocksDB stores it with the POJO serializer, not Kryo, and fields can be added later
+ * with Flink's POJO schema evolution.
+ */
+public class SessionState {
+
+    /** Session id written on recommendations: the producer's, or {@code userId@firstEventTime} when it has none. */
+    public String sessionId;
+    /** The producer's session id, null when the producer sends none; a change starts a new session. */
+    public String producerSessionId;
+    /** Most recent item ids of the session, oldest first, known or not; bounded by the configured maximum. */
+    public String[] items;
+    /** GRU hidden vector after the known items in {@link #items}; null while no known item has been seen. */
+    public float[] hidden;
+    /** Model version that computed {@link #hidden}; another version recomputes it from {@link #items}. */
+    public long modelVersion;
+    /** Latest event time of the session (epoch ms); the session-gap timer is due at this plus the gap. */
+    public long lastEventTime;
+
+    public SessionState() {
+    }
+}

@@ -1,0 +1,132 @@
+package org.streamrec.flink.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine.ParameterException;
+
+class RecommenderConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsApplyWhenNothingElseIsGiven() {
+        RecommenderConfig c = RecommenderConfig.parse("--model-uri", "file:///models/v1");
+        assertThat(c.bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(c.eventsTopic()).isEqualTo("events");
+        assertThat(c.recommendationsTopic()).isEqualTo("recommendations");
+        assertThat(c.dlqTopic()).isEqualTo("events.dlq");
+        assertThat(c.modelUpdatesTopic()).isEqualTo("model-updates");
+        assertThat(c.k()).isEqualTo(20);
+        assertThat(c.sessionGap()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(c.maxSessionItems()).isEqualTo(50);
+        assertThat(c.batchMaxSize()).isEqualTo(128);
+        assertThat(c.batchMaxDelay()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThat(c.excludeSeen()).isFalse();
+    }
+
+    @Test
+    void yamlFileOverridesDefaultsAndFlagsOverrideTheFile() throws Exception {
+        Path file = dir.resolve("serving.yaml");
+        Files.writeString(file, """
+                bootstrap-servers: broker:9093
+                k: 10
+                session-gap: 10 min
+                model-uri: file:///models/from-file
+                delivery-guarantee: at-least-once
+                """);
+        RecommenderConfig c = RecommenderConfig.parse("--config", file.toString(), "--k", "5",
+                "--model-uri", "file:///models/from-flag");
+        assertThat(c.bootstrapServers()).isEqualTo("broker:9093");
+        assertThat(c.sessionGap()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(c.k()).isEqualTo(5);
+        assertThat(c.modelUri()).isEqualTo("file:///models/from-flag");
+        assertThat(c.batchMaxSize()).isEqualTo(128);
+    }
+
+    @Test
+    void propertiesFileWorksTheSameWay() throws Exception {
+        Path file = dir.resolve("serving.properties");
+        Files.writeString(file, "batch-max-size=64\nbatch-max-delay=2 ms\nmodel-uri=file:///m\nexclude-seen=true\n");
+        RecommenderConfig c = RecommenderConfig.parse("-c", file.toString(), "--batch-max-delay=1 ms");
+        assertThat(c.batchMaxSize()).isEqualTo(64);
+        assertThat(c.batchMaxDelay()).isEqualTo(Duration.ofMillis(1));
+        assertThat(c.excludeSeen()).isTrue();
+        assertThat(RecommenderConfig.parse("-c", file.toString(), "--no-exclude-seen").excludeSeen()).isFalse();
+    }
+
+    @Test
+    void unknownFileKeyIsAnErrorNotASilentDefault() throws Exception {
+        Path file = dir.resolve("typo.yaml");
+        Files.writeString(file, "sesion-gap: 5 min\nmodel-uri: file:///m\n");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--config", file.toString()))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("sesion-gap");
+    }
+
+    @Test
+    void nestedYamlIsRejectedWithTheKey() throws Exception {
+        Path file = dir.resolve("nested.yaml");
+        Files.writeString(file, "topics:\n  events: e\n");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--config", file.toString()))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'topics' must be a plain value");
+    }
+
+    @Test
+    void validationNamesEveryBadSetting() {
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "file:///m", "--k", "0",
+                "--batch-max-size", "0", "--session-gap", "2 h", "--state-ttl", "1 h",
+                "--dlq-topic", "events"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--k must be at least 1")
+                .hasMessageContaining("--batch-max-size must be at least 1")
+                .hasMessageContaining("--state-ttl (1 h) must not be shorter than --session-gap (2 h)")
+                .hasMessageContaining("topic 'events' is used for two purposes");
+    }
+
+    @Test
+    void modelUriIsRequired() {
+        assertThatThrownBy(RecommenderConfig::parse)
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--model-uri is required");
+    }
+
+    @Test
+    void badDurationAndGuaranteeAreConversionErrors() {
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--session-gap", "soon"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'soon' is not a duration");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--delivery-guarantee", "none"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'none' is not exactly-once or at-least-once");
+    }
+
+    @Test
+    void exactlyOnceNeedsATransactionTimeoutAboveTheCheckpointInterval() {
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--checkpoint-interval", "20 min"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--transaction-timeout (10 min) must exceed --checkpoint-interval (20 min)");
+        assertThat(RecommenderConfig.parse("--model-uri", "m", "--checkpoint-interval", "20 min",
+                "--delivery-guarantee", "at-least-once").checkpointInterval()).isEqualTo(Duration.ofMinutes(20));
+    }
+
+    @Test
+    void helpSkipsValidationAndListsEveryOptionWithItsDefault() {
+        assertThat(RecommenderConfig.parse("--help").helpRequested()).isTrue();
+        String usage = RecommenderConfig.commandLine(new RecommenderConfig()).getUsageMessage();
+        assertThat(usage).contains("--session-gap", "default: 30 min", "--batch-max-delay", "default: 5 ms",
+                "--delivery-guarantee", "default: exactly-once");
+    }
+}
