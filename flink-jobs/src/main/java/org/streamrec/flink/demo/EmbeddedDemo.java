@@ -94,7 +94,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
     @Option(names = "--limit", description = "Replay at most this many events.")
     Long limit;
 
-    @Option(names = "--rate", defaultValue = "2000",
+    @Option(names = "--rate", defaultValue = "1000",
             description = "Replay rate in events/s; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
@@ -386,6 +386,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                     // Only cheap work here: the replay waits for this listener.
                     progressInterval, progress -> say("events in %,d (+%d malformed), %,.0f events/s%s", progress.eventsSent(),
                             progress.malformedSent(), progress.intervalRate(), serving == null ? "" : " | " + describe(monitor.tally())));
+            replayer.onSend(event -> monitor.sent(event.getEventId(), System.currentTimeMillis()));
             ReplaySummary summary = replayer.run(slice, limit == null ? Long.MAX_VALUE : limit, malformed);
             say("%s", summary.describe());
             return summary;
@@ -507,6 +508,8 @@ public final class EmbeddedDemo implements Callable<Integer> {
             say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (from the output: next event of the same session)",
                     t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
             say("job metrics:     %s", jobMetricsLine);
+            say("latency:         send -> emitted by the job: %s; send -> visible to a read_committed consumer: %s"
+                    + " (includes waiting for the checkpoint that commits it)", t.sendToEmit(), t.sendToVisible());
         }
         for (String s : report.skipped()) {
             say("SKIPPED:         %s", s);

@@ -33,19 +33,23 @@ public final class OnlineAccuracy {
         this.k = k;
     }
 
-    /** Records one published recommendation: the id of the event it answers and its ranked items. */
-    public void record(String triggeringEventId, List<String> rankedItems, boolean knownEvent) {
+    /**
+     * Records one published recommendation: the id of the event it answers and its ranked items.
+     *
+     * @return the number of distinct events answered so far, this one included
+     */
+    public long record(String triggeringEventId, List<String> rankedItems, boolean knownEvent) {
         if (!answered.add(triggeringEventId)) {
             duplicates++;
-            return;
+            return answered.size();
         }
         if (!knownEvent) {
             unknownTriggers++;
-            return;
+            return answered.size();
         }
         String target = nextItemByEventId.get(triggeringEventId);
         if (target == null) {
-            return;
+            return answered.size();
         }
         predictions++;
         int limit = Math.min(k, rankedItems.size());
@@ -56,6 +60,7 @@ public final class OnlineAccuracy {
                 break;
             }
         }
+        return answered.size();
     }
 
     /** Distinct events answered. */

@@ -2,11 +2,13 @@ package org.streamrec.flink.demo;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,8 +32,31 @@ public final class OutputMonitor implements AutoCloseable {
     /** What the monitor has seen so far. */
     public record Tally(long recommendations, long distinctAnswered, long duplicates, long unknownTriggers,
                         long undecodable, long deadLetters, Map<String, Long> deadLettersByCode, long fallback,
-                        long predictions, double hitRate, double mrr, int k) {
+                        long predictions, double hitRate, double mrr, int k, Latency sendToEmit, Latency sendToVisible) {
     }
+
+    /** Percentiles in ms over the answers whose event's send time is known; all 0 when there are none. */
+    public record Latency(int count, long p50, long p99, long max) {
+        static Latency of(long[] millis, int count) {
+            if (count == 0) {
+                return new Latency(0, 0, 0, 0);
+            }
+            long[] sorted = Arrays.copyOf(millis, count);
+            Arrays.sort(sorted);
+            return new Latency(count, sorted[(count - 1) / 2], sorted[(int) Math.ceil(0.99 * count) - 1], sorted[count - 1]);
+        }
+
+        @Override
+        public String toString() {
+            return count == 0 ? "n/a" : String.format("p50 %,d ms, p99 %,d ms, max %,d ms", p50, p99, max);
+        }
+    }
+
+    /** Wall-clock send time of each replayed event, by event id, as the replay records it. */
+    private final Map<String, Long> sentAtMillis = new ConcurrentHashMap<>();
+    private long[] sendToEmit = new long[1024];
+    private long[] sendToVisible = new long[1024];
+    private int timed;
 
     private final String recommendationsTopic;
     private final String dlqTopic;
@@ -118,7 +143,18 @@ public final class OutputMonitor implements AutoCloseable {
         for (RecommendedItem item : r.getItems()) {
             items.add(item.getItemId());
         }
-        accuracy.record(r.getTriggeringEventId(), items, plan.eventIds().contains(r.getTriggeringEventId()));
+        boolean firstAnswer = accuracy.answered() < accuracy.record(r.getTriggeringEventId(), items,
+                plan.eventIds().contains(r.getTriggeringEventId()));
+        Long sentAt = sentAtMillis.get(r.getTriggeringEventId());
+        if (firstAnswer && sentAt != null) {
+            if (timed == sendToEmit.length) {
+                sendToEmit = Arrays.copyOf(sendToEmit, 2 * timed);
+                sendToVisible = Arrays.copyOf(sendToVisible, 2 * timed);
+            }
+            sendToEmit[timed] = r.getEmitTime().toEpochMilli() - sentAt;
+            sendToVisible[timed] = System.currentTimeMillis() - sentAt;
+            timed++;
+        }
         if (watchedUsers.contains(r.getUserId())) {
             byEventOfWatchedUsers.put(r.getTriggeringEventId(), r);
         }
@@ -136,7 +172,12 @@ public final class OutputMonitor implements AutoCloseable {
     public synchronized Tally tally() {
         return new Tally(recommendations, accuracy.answered(), accuracy.duplicates(), accuracy.unknownTriggers(),
                 undecodable, deadLetters, new TreeMap<>(deadLettersByCode), fallback, accuracy.predictions(),
-                accuracy.hitRate(), accuracy.mrr(), accuracy.k());
+                accuracy.hitRate(), accuracy.mrr(), accuracy.k(), Latency.of(sendToEmit, timed), Latency.of(sendToVisible, timed));
+    }
+
+    /** Records when an event was sent, so its answer can be timed; called from the replay thread. */
+    public void sent(String eventId, long epochMillis) {
+        sentAtMillis.put(eventId, epochMillis);
     }
 
     /** The recommendation published in answer to {@code eventId} of a watched user, or null. */

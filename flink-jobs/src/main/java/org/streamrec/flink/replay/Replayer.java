@@ -44,6 +44,7 @@ public final class Replayer {
     private final Duration progressInterval;
     private final Consumer<ReplayProgress> progressListener;
     private volatile boolean stopRequested;
+    private Consumer<ClickEvent> sendListener = event -> { };
 
     public Replayer(Producer<byte[], byte[]> producer, String topic, ClickEventFactory events, AvroCodec<ClickEvent> codec,
                     Pacer pacer, Ticker ticker, Duration progressInterval, Consumer<ReplayProgress> progressListener) {
@@ -55,6 +56,15 @@ public final class Replayer {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
         this.progressListener = Objects.requireNonNull(progressListener, "progressListener");
+    }
+
+    /**
+     * Calls {@code listener} with each valid event right after it was handed to the producer, on the replay thread
+     * (so it must be cheap); the demo uses it to time each event from send to answer.
+     */
+    public Replayer onSend(Consumer<ClickEvent> listener) {
+        this.sendListener = Objects.requireNonNull(listener, "listener");
+        return this;
     }
 
     /** Makes a running {@link #run} stop after the event it is sending; what was sent is still flushed. */
@@ -98,6 +108,7 @@ public final class Replayer {
             pacer.awaitTurn(order.lastEffectiveTime());
             ClickEvent event = events.create(next);
             producer.send(new ProducerRecord<>(topic, utf8(event.getUserId()), codec.encode(event)), eventCallback);
+            sendListener.accept(event);
             sent++;
             sessionsSent.add(next.session().sessionId());
             users.add(event.getUserId());

@@ -54,6 +54,9 @@ class EmbeddedDemoIT {
         assertThat(out.predictions()).as("one judged prediction per event that has a successor in its session")
                 .isEqualTo(expectedEvents - SESSIONS);
         assertThat(out.hitRate()).isBetween(0.0, 1.0);
+        assertThat(out.sendToEmit().count()).as("every answer timed from its send").isEqualTo(expectedEvents);
+        assertThat(out.sendToVisible().p50()).as("visible only after the job emitted it")
+                .isGreaterThanOrEqualTo(out.sendToEmit().p50());
         assertThat(output).contains("Flink cluster up, web UI at http://127.0.0.1:").contains("result:          OK");
         assertThat(output).contains("stopped: broker and data directory removed");
     }

@@ -41,9 +41,9 @@ class OnlineAccuracyTest {
     void aRepeatedAnswerCountsOnceAndIsReportedAsADuplicate() {
         OnlineAccuracy accuracy = new OnlineAccuracy(Map.of("e1", "x"), 20);
 
-        accuracy.record("e1", List.of("x"), true);
-        accuracy.record("e1", List.of("y"), true);
-        accuracy.record("stranger", List.of("x"), false);
+        assertThat(accuracy.record("e1", List.of("x"), true)).isEqualTo(1);
+        assertThat(accuracy.record("e1", List.of("y"), true)).as("a repeat answers nothing new").isEqualTo(1);
+        assertThat(accuracy.record("stranger", List.of("x"), false)).isEqualTo(2);
 
         assertThat(accuracy.answered()).isEqualTo(2);
         assertThat(accuracy.duplicates()).isEqualTo(1);
