@@ -38,6 +38,7 @@ final class LiveSessionBatcher {
         final String key;
         int lastItem;
         long lastEventTime;
+        long lastArrival;
         int slot = -1;
         final ArrayDeque<int[]> pending = new ArrayDeque<>(2);
 
@@ -57,11 +58,24 @@ final class LiveSessionBatcher {
     private final ArrayDeque<Live> waiting = new ArrayDeque<>();
     private int sessionsWithPending;
     private long maxEventTime = Long.MIN_VALUE;
+    private long arrivals;
     private long pairsTrained;
     private long batchesTrained;
     private double lastLoss = Double.NaN;
 
+    /**
+     * Also the number of events a session must have gone without before it can expire: partitions read by one source
+     * subtask can be far apart in event time, and expiring by event time alone would cut the sessions of the
+     * partition behind.
+     */
+    private final long expiryArrivals;
+
     LiveSessionBatcher(int batchSize, long gapMillis, Step step) {
+        this(batchSize, gapMillis, 100_000, step);
+    }
+
+    LiveSessionBatcher(int batchSize, long gapMillis, long expiryArrivals, Step step) {
+        this.expiryArrivals = expiryArrivals;
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1");
         }
@@ -75,15 +89,19 @@ final class LiveSessionBatcher {
     /** Adds an event; trains a full mini-batch when one is ready. */
     void add(String sessionKey, int itemRow, long eventTime) {
         maxEventTime = Math.max(maxEventTime, eventTime);
+        arrivals++;
         Live s = live.get(sessionKey);
         if (s != null && eventTime - s.lastEventTime > gapMillis) {
             live.remove(sessionKey); // still batched if it has pending pairs
             s = null;
         }
         if (s == null) {
-            live.put(sessionKey, new Live(sessionKey, itemRow, eventTime));
+            Live started = new Live(sessionKey, itemRow, eventTime);
+            started.lastArrival = arrivals;
+            live.put(sessionKey, started);
             return;
         }
+        s.lastArrival = arrivals;
         s.pending.add(new int[] {s.lastItem, itemRow});
         s.lastItem = itemRow;
         s.lastEventTime = Math.max(s.lastEventTime, eventTime);
@@ -105,12 +123,16 @@ final class LiveSessionBatcher {
         }
     }
 
-    /** Forgets sessions idle (in event time) for longer than the gap; they have nothing pending after a flush. */
+    /**
+     * Forgets sessions idle for longer than the gap in event time and for {@code expiryArrivals} events; they have
+     * nothing pending after a flush.
+     */
     void expireIdle() {
         Iterator<Live> it = live.values().iterator();
         while (it.hasNext()) {
             Live s = it.next();
-            if (maxEventTime - s.lastEventTime > gapMillis && s.pending.isEmpty()) {
+            if (maxEventTime - s.lastEventTime > gapMillis && arrivals - s.lastArrival >= expiryArrivals
+                    && s.pending.isEmpty()) {
                 it.remove();
                 if (s.slot >= 0) {
                     slots[s.slot] = null;
@@ -201,7 +223,9 @@ final class LiveSessionBatcher {
     /** Restores live sessions (without slots: their hidden states are not kept, so they start fresh). */
     void restore(List<LiveSession> sessions) {
         for (LiveSession s : sessions) {
-            live.put(s.key(), new Live(s.key(), s.lastItem(), s.lastEventTime()));
+            Live restored = new Live(s.key(), s.lastItem(), s.lastEventTime());
+            restored.lastArrival = arrivals;
+            live.put(s.key(), restored);
             maxEventTime = Math.max(maxEventTime, s.lastEventTime());
         }
     }
