@@ -82,4 +82,23 @@ class TrainerFunctionTest {
         // chk-1 belonged to the first run (not this operator's): only snapshots this run wrote are cleaned up.
         assertThat(Files.exists(chk1)).isTrue();
     }
+
+    @Test
+    void aCheckpointBeforeAnyEventStoresTheEmptyModelAndRestoresFromIt() throws Exception {
+        OperatorSubtaskState state;
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings())) {
+            h.open();
+            state = h.snapshot(1, 1);
+        }
+        assertThat(ModelSnapshot.readManifest(dir.resolve("store/checkpoints/chk-1")).itemCount()).isZero();
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings())) {
+            h.initializeState(state);
+            h.open();
+            feed(h, "u", 6, 0, 3);
+            h.snapshot(2, 2);
+        }
+        ModelSnapshot.Manifest m = ModelSnapshot.readManifest(dir.resolve("store/checkpoints/chk-2"));
+        assertThat(m.itemCount()).isEqualTo(3);
+        assertThat(m.eventsSeen()).isEqualTo(12);
+    }
 }
