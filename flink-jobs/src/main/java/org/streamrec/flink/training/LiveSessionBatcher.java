@@ -30,8 +30,11 @@ final class LiveSessionBatcher {
         double train(int[] inputs, int[] targets, boolean[] reset);
     }
 
-    /** What a restored trainer needs to continue a session: its last item and event time. */
-    record LiveSession(String key, int lastItem, long lastEventTime) {
+    /**
+     * What a restored trainer needs to continue a session: its last item and event time, and its slot (-1 for none),
+     * whose hidden state the trainer checkpoints.
+     */
+    record LiveSession(String key, int lastItem, long lastEventTime, int slot) {
     }
 
     private static final class Live {
@@ -215,17 +218,24 @@ final class LiveSessionBatcher {
     List<LiveSession> liveSessions() {
         List<LiveSession> out = new ArrayList<>(live.size());
         for (Live s : live.values()) {
-            out.add(new LiveSession(s.key, s.lastItem, s.lastEventTime));
+            out.add(new LiveSession(s.key, s.lastItem, s.lastEventTime, s.slot));
         }
         return out;
     }
 
-    /** Restores live sessions (without slots: their hidden states are not kept, so they start fresh). */
-    void restore(List<LiveSession> sessions) {
+    /**
+     * Restores live sessions. With {@code slotsRestored} (the trainer got the slots' hidden states back) sessions
+     * keep their slots; otherwise every session starts without one, and so with a fresh hidden state.
+     */
+    void restore(List<LiveSession> sessions, boolean slotsRestored) {
         for (LiveSession s : sessions) {
             Live restored = new Live(s.key(), s.lastItem(), s.lastEventTime());
             restored.lastArrival = arrivals;
             live.put(s.key(), restored);
+            if (slotsRestored && s.slot() >= 0 && s.slot() < batchSize && slots[s.slot()] == null) {
+                slots[s.slot()] = restored;
+                restored.slot = s.slot();
+            }
             maxEventTime = Math.max(maxEventTime, s.lastEventTime());
         }
     }

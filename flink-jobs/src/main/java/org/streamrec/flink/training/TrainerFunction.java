@@ -59,9 +59,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {@code v<n>} directory in the store, so a number is never reused, even after a restore from an older checkpoint;
  * a version written for a checkpoint that then failed is never announced, so announced versions can skip numbers.
  *
- * <p>Lost on a restore: the slots' GRU hidden states (restored sessions continue from their last item with a
- * fresh hidden state) and the dropout/sampler random streams; events after the checkpoint are read again from the
- * checkpointed Kafka offsets and trained again, which is what a model that never failed would have seen.
+ * <p>The slots' GRU hidden states and which session holds which slot are checkpointed too, so restored sessions
+ * continue with their hidden state. Lost on a restore: the position of the dropout and sampler random streams;
+ * events after the checkpoint are read again from the checkpointed Kafka offsets and trained again, which is what
+ * a model that never failed would have seen.
  */
 final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements CheckpointedFunction, CheckpointListener {
 
@@ -80,7 +81,8 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
 
     /** The operator state. */
     record Checkpointed(String snapshotUri, long lastWrittenVersion, long lastAnnouncedVersion, long eventsTrained,
-                        List<LiveSessionBatcher.LiveSession> liveSessions, List<PendingAnnouncement> pending) {
+                        List<LiveSessionBatcher.LiveSession> liveSessions, float[] slotHiddenStates,
+                        List<PendingAnnouncement> pending) {
     }
 
     private transient ListState<String> state;
@@ -149,7 +151,13 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         lastWrittenVersion = Math.max(Math.max(lastWrittenVersion, model.version()), store.highestVersionDirectory());
         samplerNeverRefreshed = true;
         batcher = new LiveSessionBatcher(model.params().batchSize(), settings.sessionGapMillis(), this::trainStep);
-        batcher.restore(sessions);
+        boolean slotsRestored = false;
+        if (restored != null && restored.slotHiddenStates() != null
+                && restored.slotHiddenStates().length == model.params().batchSize() * model.hiddenSize()) {
+            trainer.restoreSlotHiddenStates(restored.slotHiddenStates());
+            slotsRestored = true;
+        }
+        batcher.restore(sessions, slotsRestored);
         lastPublishMillis = System.currentTimeMillis();
     }
 
@@ -239,7 +247,8 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             snapshotsWritten.inc();
         }
         state.update(List.of(JSON.writeValueAsString(new Checkpointed(lastSnapshotUri, lastWrittenVersion,
-                lastAnnouncedVersion, eventsTrained, batcher.liveSessions(), new ArrayList<>(pending.values())))));
+                lastAnnouncedVersion, eventsTrained, batcher.liveSessions(), trainer.slotHiddenStates(),
+                new ArrayList<>(pending.values())))));
     }
 
     @Override

@@ -84,21 +84,24 @@ class LiveSessionBatcherTest {
     }
 
     @Test
-    void restoredSessionsContinueFromTheirLastItemWithAFreshHiddenState() {
+    void restoredSessionsContinueFromTheirLastItemInTheirSlotOrFreshWithoutTheSlotStates() {
         batcher.add("a", 1, 0);
         batcher.add("a", 2, 1);
         batcher.flush();
         List<LiveSessionBatcher.LiveSession> saved = batcher.liveSessions();
-        assertThat(saved).containsExactly(new LiveSessionBatcher.LiveSession("a", 2, 1));
+        assertThat(saved).containsExactly(new LiveSessionBatcher.LiveSession("a", 2, 1, 0));
 
-        List<Batch> after = new ArrayList<>();
-        LiveSessionBatcher restored = new LiveSessionBatcher(2, 1_000, (in, target, reset) -> {
-            after.add(Batch.of(in, target, reset));
-            return 0;
-        });
-        restored.restore(saved);
-        restored.add("a", 3, 2);
-        restored.flush();
-        assertThat(after).containsExactly(new Batch(List.of(2), List.of(3), List.of(true)));
+        for (boolean slotsRestored : new boolean[] {true, false}) {
+            List<Batch> after = new ArrayList<>();
+            LiveSessionBatcher restored = new LiveSessionBatcher(2, 1_000, (in, target, reset) -> {
+                after.add(Batch.of(in, target, reset));
+                return 0;
+            });
+            restored.restore(saved, slotsRestored);
+            restored.add("a", 3, 2);
+            restored.flush();
+            // With the slot states back, slot 0 continues a's hidden state; without them it starts from zero.
+            assertThat(after).containsExactly(new Batch(List.of(2), List.of(3), List.of(!slotsRestored)));
+        }
     }
 }
