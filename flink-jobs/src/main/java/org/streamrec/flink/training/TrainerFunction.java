@@ -55,7 +55,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * operator state (one JSON string) holds that snapshot's URI, the version counters, the live sessions' last items
  * and the announcements not yet sent. The announcement is sent only in {@link #notifyCheckpointComplete}, i.e. for
  * work that is part of a completed checkpoint; a restore from that checkpoint sends pending ones again (serving
- * ignores versions it already has). New version numbers start above both the restored counter and the highest
+ * ignores versions it already has) unless the store already holds a newer version (a restore to an older
+ * checkpoint or savepoint: re-sending would put an old version last on the compacted topic). New version numbers start above both the restored counter and the highest
  * {@code v<n>} directory in the store, so a number is never reused, even after a restore from an older checkpoint;
  * a version written for a checkpoint that then failed is never announced, so announced versions can skip numbers.
  *
@@ -148,7 +149,18 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             LOG.info("trainer starts from scratch: {}", params.toMap());
         }
         model = trainer.model();
-        lastWrittenVersion = Math.max(Math.max(lastWrittenVersion, model.version()), store.highestVersionDirectory());
+        long highestInStore = store.highestVersionDirectory();
+        // A pending announcement older than a version in the store comes from a restore to an older checkpoint or
+        // savepoint: a newer version may already be announced, and re-sending this one would make it the newest
+        // record of the compacted topic. It is dropped; serving gets the next version instead.
+        pending.values().removeIf(p -> {
+            if (p.version() < highestInStore) {
+                LOG.info("not re-announcing version {}: the store already holds version {}", p.version(), highestInStore);
+                return true;
+            }
+            return false;
+        });
+        lastWrittenVersion = Math.max(Math.max(lastWrittenVersion, model.version()), highestInStore);
         samplerNeverRefreshed = true;
         batcher = new LiveSessionBatcher(model.params().batchSize(), settings.sessionGapMillis(), this::trainStep);
         boolean slotsRestored = false;
