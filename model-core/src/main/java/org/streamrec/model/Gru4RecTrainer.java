@@ -378,6 +378,23 @@ public final class Gru4RecTrainer {
         return step(m, inputItems, targetItems, negatives, p.nSample(), slotHidden, true, true);
     }
 
+    /**
+     * A copy of the incremental API's slot hidden states, {@code [batch_size x hidden]} row-major, so that a streaming
+     * trainer can checkpoint them next to a snapshot and continue its sessions after a restore.
+     */
+    public float[] slotHiddenStates() {
+        return slotHidden.clone();
+    }
+
+    /** Restores what {@link #slotHiddenStates} returned (same batch size and hidden size). */
+    public void restoreSlotHiddenStates(float[] states) {
+        if (states.length != slotHidden.length) {
+            throw new IllegalArgumentException("slot states hold " + states.length + " floats, this trainer needs "
+                    + slotHidden.length + " (batch_size x hidden)");
+        }
+        System.arraycopy(states, 0, slotHidden, 0, states.length);
+    }
+
     /** Counts events into the model's popularity (used by logQ and, after {@link #refreshSampler}, by sampling). */
     public void observe(int itemRow) {
         model.addPopularity(itemRow, 1);
@@ -869,11 +886,6 @@ public final class Gru4RecTrainer {
 
     private static float[] grow(float[] a, int n) {
         return a.length >= n ? a : new float[n];
-    }
-
-    /** Per-slot hidden states of the incremental API (row-major, batch_size x H); for tests and snapshots. */
-    float[] slotHiddenStates() {
-        return slotHidden;
     }
 
     /** Adagrad accumulators and momenta by snapshot file name; item tables cut to {@code items} rows. */

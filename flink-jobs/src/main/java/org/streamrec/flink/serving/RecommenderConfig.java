@@ -152,10 +152,7 @@ public final class RecommenderConfig {
     public static RecommenderConfig parse(String... args) {
         RecommenderConfig config = new RecommenderConfig();
         CommandLine cmd = commandLine(config);
-        Path file = findConfigFile(cmd, args);
-        if (file != null) {
-            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readFile(cmd, file)));
-        }
+        useConfigFile(cmd, args);
         cmd.parseArgs(args);
         if (cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested()) {
             config.helpRequested = true;
@@ -170,6 +167,18 @@ public final class RecommenderConfig {
         CommandLine cmd = new CommandLine(config);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         return cmd;
+    }
+
+    /**
+     * Makes the file named by {@code --config}/{@code -c} in {@code args} (if any) supply the defaults of {@code cmd}'s
+     * options, with the rules above (flat YAML or properties, unknown keys rejected). Shared with the trainer job's
+     * configuration, so both jobs read files the same way.
+     */
+    public static void useConfigFile(CommandLine cmd, String... args) {
+        Path file = findConfigFile(cmd, args);
+        if (file != null) {
+            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readFile(cmd, file)));
+        }
     }
 
     /** The file named by {@code --config}/{@code -c}, found before the real parse so it can supply the defaults. */

@@ -46,19 +46,8 @@ public final class SnapshotModelLoader implements ServingModelLoader {
 
     @Override
     public ServingModel load(String snapshotUri, String expectedChecksum, int k) throws IOException {
-        org.apache.flink.core.fs.Path dir = new org.apache.flink.core.fs.Path(snapshotUri);
-        FileSystem fs = dir.getFileSystem();
-        Path local = alwaysCopy ? null : localDirectory(dir);
-        Path copy = null;
-        try {
-            if (local == null) {
-                copy = Files.createTempDirectory("streamrec-snapshot-");
-                copyFile(fs, dir, ModelSnapshot.MANIFEST, copy);
-                for (ModelSnapshot.FileEntry entry : ModelSnapshot.readManifest(copy).files()) {
-                    copyFile(fs, dir, entry.name(), copy);
-                }
-                local = copy;
-            }
+        try (LocalSnapshot snapshot = localSnapshot(snapshotUri, alwaysCopy)) {
+            Path local = snapshot.dir();
             if (expectedChecksum != null && !expectedChecksum.isBlank()) {
                 String actual = manifestChecksum(local);
                 if (!actual.equals(expectedChecksum.trim().toLowerCase(Locale.ROOT))) {
@@ -68,10 +57,40 @@ public final class SnapshotModelLoader implements ServingModelLoader {
             }
             Gru4RecModel model = ModelSnapshot.load(local);
             return ServingModel.of(model.version(), model, model.vocabulary(), model.popularity(), k);
-        } finally {
-            if (copy != null) {
-                deleteRecursively(copy);
+        }
+    }
+
+    /**
+     * A snapshot directory readable through {@link java.nio.file.Path}: the directory itself when local, else a
+     * temporary copy (deleted on {@link #close}). Also used by the trainer job to restore from its model store.
+     */
+    public record LocalSnapshot(Path dir, boolean isCopy) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            if (isCopy) {
+                deleteRecursively(dir);
             }
+        }
+    }
+
+    /** {@code snapshotUri} as a local directory, copying it file by file (as its manifest lists) when remote. */
+    public static LocalSnapshot localSnapshot(String snapshotUri, boolean alwaysCopy) throws IOException {
+        org.apache.flink.core.fs.Path dir = new org.apache.flink.core.fs.Path(snapshotUri);
+        Path local = alwaysCopy ? null : localDirectory(dir);
+        if (local != null) {
+            return new LocalSnapshot(local, false);
+        }
+        FileSystem fs = dir.getFileSystem();
+        Path copy = Files.createTempDirectory("streamrec-snapshot-");
+        try {
+            copyFile(fs, dir, ModelSnapshot.MANIFEST, copy);
+            for (ModelSnapshot.FileEntry entry : ModelSnapshot.readManifest(copy).files()) {
+                copyFile(fs, dir, entry.name(), copy);
+            }
+            return new LocalSnapshot(copy, true);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(copy);
+            throw e;
         }
     }
 
@@ -86,7 +105,7 @@ public final class SnapshotModelLoader implements ServingModelLoader {
     }
 
     /** The directory as a local path when the URI is local (no scheme or {@code file:}), else null. */
-    private static Path localDirectory(org.apache.flink.core.fs.Path dir) {
+    public static Path localDirectory(org.apache.flink.core.fs.Path dir) {
         URI uri = dir.toUri();
         if (uri.getScheme() == null) {
             return Path.of(uri.getPath());
