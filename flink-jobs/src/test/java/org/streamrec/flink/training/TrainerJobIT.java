@@ -41,7 +41,9 @@ import org.streamrec.avro.codec.DecodeResult;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.flink.kafka.KafkaBrokerExtension;
-import org.streamrec.flink.replay.ReplayPlan;
+import org.streamrec.flink.replay.ClickEventFactory;
+import org.streamrec.flink.replay.ReplayClock;
+import org.streamrec.flink.replay.TimeOrderedEvents;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
 import org.streamrec.flink.serving.ServingModel;
@@ -280,9 +282,10 @@ class TrainerJobIT {
     /** {@code rscEvents} rsc15 test events (time-ordered) interleaved with {@code newSessions} A→B→C→D sessions. */
     private static List<ClickEvent> traffic(int rscEvents, int newSessions) {
         List<ClickEvent> rsc = new ArrayList<>();
-        ReplayPlan plan = new ReplayPlan(test, 0);
-        for (int i = 0; i < rscEvents && plan.hasNext(); i++) {
-            rsc.add(plan.next());
+        ClickEventFactory factory = new ClickEventFactory("rsc15-test", ReplayClock.epochMillis());
+        TimeOrderedEvents order = new TimeOrderedEvents(test.sessions());
+        for (int i = 0; i < rscEvents && order.hasNext(); i++) {
+            rsc.add(factory.create(order.next()));
         }
         List<ClickEvent> out = new ArrayList<>();
         int every = Math.max(1, rsc.size() / (newSessions * NEW_ITEMS.size()));
@@ -306,7 +309,7 @@ class TrainerJobIT {
 
     /** Probes carry event times of the data, so they do not move the trainer's event time past the live sessions. */
     private static Instant firstTestEventTime() {
-        return Instant.ofEpochMilli(ReplayPlan.firstEventTime(test).getAsLong());
+        return Instant.ofEpochMilli(new TimeOrderedEvents(test.sessions()).next().datasetTime());
     }
 
     /** Single-event sessions on new-A. */
