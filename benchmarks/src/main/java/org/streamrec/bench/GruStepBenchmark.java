@@ -1,0 +1,57 @@
+package org.streamrec.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.streamrec.model.Gru4RecModel;
+
+/**
+ * One serving-time GRU step ({@link Gru4RecModel#step}: input gemv + hidden gemv + gates on Java arrays), the
+ * per-event cost the serving job pays before scoring. Items are visited in a seeded random order so the
+ * embedding row is not always in L1.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx3g"})
+public class GruStepBenchmark {
+
+    @Param({"100", "512"})
+    public int hidden;
+
+    @Param({"43097"})
+    public int items;
+
+    private Gru4RecModel model;
+    private float[] state;
+    private int[] sequence;
+    private int next;
+
+    @Setup
+    public void setUp() {
+        model = BenchModels.model(items, hidden);
+        state = BenchModels.uniform(hidden, BenchModels.SEED + 1);
+        SplittableRandom random = new SplittableRandom(BenchModels.SEED + 2);
+        sequence = new int[1 << 16];
+        for (int i = 0; i < sequence.length; i++) {
+            sequence[i] = random.nextInt(items);
+        }
+    }
+
+    @Benchmark
+    public float[] step() {
+        int item = sequence[next];
+        next = (next + 1) & (sequence.length - 1);
+        model.step(state, item);
+        return state;
+    }
+}
