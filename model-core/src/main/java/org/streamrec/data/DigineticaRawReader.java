@@ -1,6 +1,5 @@
 package org.streamrec.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
@@ -52,34 +51,10 @@ public final class DigineticaRawReader implements DatasetReader {
 
     /** Every valid line in file order; malformed lines go to the returned report. */
     public ReadReport readRows(Path file, Consumer<Row> sink) throws IOException {
-        String source = file.toString();
-        MalformedLines malformed = new MalformedLines();
         Map<String, Long> dayMillisByDate = new HashMap<>();
-        long lineNumber = 0;
-        long rows = 0;
-        try (BufferedReader reader = TextFiles.open(file)) {
-            String header = reader.readLine();
-            if (header == null) {
-                return malformed.report(source, 0, 0);
-            }
-            lineNumber = 1;
-            List<String> columns = Fields.headerNames(TextFiles.withoutByteOrderMark(header), ';');
+        return DelimitedRows.read(file, ';', "';'-separated", (source, columns) -> {
             int[] index = Fields.requireColumns(source, columns, SESSION_ID, USER_ID, ITEM_ID, TIMEFRAME, EVENTDATE);
-            int expectedFields = columns.size();
-            String[] fields = new String[expectedFields];
-
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isEmpty()) {
-                    malformed.add(lineNumber, "empty line", line);
-                    continue;
-                }
-                int found = Fields.split(line, ';', fields);
-                if (found != expectedFields) {
-                    malformed.add(lineNumber, "expected " + expectedFields + " ';'-separated fields as in the header, found " + found, line);
-                    continue;
-                }
+            return (lineNumber, fields) -> {
                 String sessionId = fields[index[0]];
                 String userId = fields[index[1]];
                 String itemId = fields[index[2]];
@@ -112,15 +87,13 @@ public final class DigineticaRawReader implements DatasetReader {
                     }
                 }
                 if (problem != null) {
-                    malformed.add(lineNumber, problem, line);
-                    continue;
+                    return problem;
                 }
                 sink.accept(new Row(lineNumber, sessionId, ANONYMOUS_USER.equals(userId) ? null : userId, itemId,
                         Long.parseLong(timeframe), dayMillis));
-                rows++;
-            }
-        }
-        return malformed.report(source, lineNumber, rows);
+                return null;
+            };
+        });
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.streamrec.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,36 +35,12 @@ public final class MovieLensRatingsReader implements DatasetReader {
 
     @Override
     public SessionDataset read(Path file) throws IOException {
-        String source = file.toString();
-        MalformedLines malformed = new MalformedLines();
         Map<String, List<Rating>> ratingsByUser = new LinkedHashMap<>();
         Map<String, String> movieIds = new HashMap<>();
-        long lineNumber = 0;
-        long events = 0;
-        try (BufferedReader reader = TextFiles.open(file)) {
-            String header = reader.readLine();
-            if (header == null) {
-                return new SessionDataset(List.of(), malformed.report(source, 0, 0));
-            }
-            lineNumber = 1;
-            List<String> columns = Fields.headerNames(TextFiles.withoutByteOrderMark(header), ',');
+        ReadReport report = DelimitedRows.read(file, ',', "comma-separated", (source, columns) -> {
             int[] index = Fields.requireColumns(source, columns, USER_ID, MOVIE_ID, TIMESTAMP);
             int ratingColumn = Fields.optionalColumn(columns, RATING);
-            int expectedFields = columns.size();
-            String[] fields = new String[expectedFields];
-
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isEmpty()) {
-                    malformed.add(lineNumber, "empty line", line);
-                    continue;
-                }
-                int found = Fields.split(line, ',', fields);
-                if (found != expectedFields) {
-                    malformed.add(lineNumber, "expected " + expectedFields + " comma-separated fields as in the header, found " + found, line);
-                    continue;
-                }
+            return (lineNumber, fields) -> {
                 String userId = fields[index[0]];
                 String movieId = fields[index[1]];
                 String timestamp = fields[index[2]];
@@ -83,14 +58,13 @@ public final class MovieLensRatingsReader implements DatasetReader {
                     problem = TIMESTAMP + " is too large for Unix seconds: '" + timestamp + "'";
                 }
                 if (problem != null) {
-                    malformed.add(lineNumber, problem, line);
-                    continue;
+                    return problem;
                 }
                 ratingsByUser.computeIfAbsent(userId, id -> new ArrayList<>())
                         .add(new Rating(Long.parseLong(movieId), movieIds.computeIfAbsent(movieId, id -> id), Long.parseLong(timestamp) * 1000));
-                events++;
-            }
-        }
+                return null;
+            };
+        });
         List<Session> sessions = new ArrayList<>(ratingsByUser.size());
         for (Map.Entry<String, List<Rating>> entry : ratingsByUser.entrySet()) {
             List<Rating> ratings = entry.getValue();
@@ -103,6 +77,6 @@ public final class MovieLensRatingsReader implements DatasetReader {
             }
             sessions.add(new Session(entry.getKey(), entry.getKey(), items, times, Collections.nCopies(ratings.size(), EventType.VIEW)));
         }
-        return new SessionDataset(sessions, malformed.report(source, lineNumber, events));
+        return new SessionDataset(sessions, report);
     }
 }

@@ -1,9 +1,7 @@
 package org.streamrec.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -70,40 +68,13 @@ public final class SessionTsvReader implements DatasetReader {
 
     @Override
     public SessionDataset read(Path file) throws IOException {
-        String source = file.toString();
-        MalformedLines malformed = new MalformedLines();
         SessionGrouper grouper = new SessionGrouper();
-        long lineNumber = 0;
-        long events = 0;
-        try (BufferedReader reader = TextFiles.open(file)) {
-            String header = reader.readLine();
-            if (header == null) {
-                return new SessionDataset(List.of(), malformed.report(source, 0, 0));
-            }
-            lineNumber = 1;
-            List<String> columns = Fields.headerNames(TextFiles.withoutByteOrderMark(header), '\t');
+        ReadReport report = DelimitedRows.read(file, '\t', "tab-separated", (source, columns) -> {
             int[] index = Fields.requireColumns(source, columns, SESSION_ID, ITEM_ID, TIME);
-            int sessionColumn = index[0];
-            int itemColumn = index[1];
-            int timeColumn = index[2];
-            int expectedFields = columns.size();
-            String[] fields = new String[expectedFields];
-
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isEmpty()) {
-                    malformed.add(lineNumber, "empty line", line);
-                    continue;
-                }
-                int found = Fields.split(line, '\t', fields);
-                if (found != expectedFields) {
-                    malformed.add(lineNumber, "expected " + expectedFields + " tab-separated fields as in the header, found " + found, line);
-                    continue;
-                }
-                String sessionId = fields[sessionColumn];
-                String itemId = fields[itemColumn];
-                String time = fields[timeColumn];
+            return (lineNumber, fields) -> {
+                String sessionId = fields[index[0]];
+                String itemId = fields[index[1]];
+                String time = fields[index[2]];
                 String problem = Fields.integerProblem(SESSION_ID, sessionId);
                 if (problem == null) {
                     problem = Fields.integerProblem(ITEM_ID, itemId);
@@ -124,13 +95,12 @@ public final class SessionTsvReader implements DatasetReader {
                     }
                 }
                 if (problem != null) {
-                    malformed.add(lineNumber, problem, line);
-                    continue;
+                    return problem;
                 }
                 grouper.add(sessionId, null, itemId, timestamp, eventType);
-                events++;
-            }
-        }
-        return new SessionDataset(grouper.sessions(), malformed.report(source, lineNumber, events));
+                return null;
+            };
+        });
+        return new SessionDataset(grouper.sessions(), report);
     }
 }
