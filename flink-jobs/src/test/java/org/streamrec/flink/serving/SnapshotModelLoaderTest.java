@@ -37,7 +37,7 @@ class SnapshotModelLoaderTest {
     Path dir;
 
     /** A small randomly initialised GRU4Rec saved as version {@code version}; returns the in-memory original. */
-    private static Gru4RecModel saveModel(Path target, long version) {
+    static Gru4RecModel saveModel(Path target, long version) {
         List<String> ids = new ArrayList<>();
         long[] popularity = new long[ITEMS];
         for (int i = 0; i < ITEMS; i++) {
