@@ -2,6 +2,7 @@ package org.streamrec.flink.serving;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -46,6 +47,9 @@ import org.streamrec.flink.io.ServingControlDeserializer;
  * through the static factories below.
  */
 public final class RecommenderJob {
+
+    /** How often the control source looks for its topic (or new partitions): one metadata request each time. */
+    static final long CONTROL_TOPIC_DISCOVERY_MS = 10_000;
 
     private final RecommenderConfig config;
     private final Source<RawRecord, ?, ?> events;
@@ -203,11 +207,16 @@ public final class RecommenderJob {
      * runs when they are sent, and replaying old ones would, say, delete a user who has come back since; a job
      * resumed from a checkpoint continues from its checkpointed offsets, and one restarted without state but with
      * the same group from the offsets committed at its last checkpoint.
+     *
+     * <p>Subscribed by pattern, not by name: a named topic that does not exist fails the job at start, and the
+     * control topic is optional. A topic created later is found by partition discovery within
+     * {@link #CONTROL_TOPIC_DISCOVERY_MS} and read from its start.
      */
     public static KafkaSourceBuilder<ServingControl> controlSource(RecommenderConfig config) {
         return KafkaSource.<ServingControl>builder()
                 .setBootstrapServers(config.bootstrapServers())
-                .setTopics(config.controlTopic())
+                .setTopicPattern(Pattern.compile(Pattern.quote(config.controlTopic())))
+                .setProperty("partition.discovery.interval.ms", String.valueOf(CONTROL_TOPIC_DISCOVERY_MS))
                 .setGroupId(config.groupId() + "-control")
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(
                         org.apache.kafka.clients.consumer.OffsetResetStrategy.LATEST))

@@ -37,7 +37,8 @@ import org.streamrec.flink.kafka.KafkaBrokerExtension;
 /**
  * The control channel end to end: the serving job ({@link RecommenderJob#build}, RocksDB, exactly-once sinks,
  * parallelism 2) on a real broker and a MiniCluster, commands sent by {@link ServingControlTool} (the code behind
- * {@code deploy/control.sh}) to the control topic. Live traffic: one event per user per round, a round every few
+ * {@code deploy/control.sh}) to the control topic, which is created only after the job has started (it is optional,
+ * and discovered when it appears). Live traffic: one event per user per round, a round every few
  * hundred ms, read back from the committed output. Checks: after v2 is announced and served, {@code pin --version 1}
  * brings every user back to {@code modelVersion} 1 and no user flips back to 2; {@code delete-user} makes the user's
  * next event start a new session while the other users' sessions go on; the deletion is logged by hash, and no user
@@ -88,7 +89,6 @@ class ServingControlIT {
         KAFKA.createTopic(recsTopic, 2);
         KAFKA.createTopic("ctl-dlq", 1);
         KAFKA.createTopic(modelsTopic, 1, Map.of("cleanup.policy", "compact"));
-        KAFKA.createTopic(controlTopic, 1);
 
         Configuration flink = RecommenderJob.flinkConfiguration(config);
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, dir.resolve("rocksdb").toString());
@@ -99,7 +99,8 @@ class ServingControlIT {
                 RecommenderJob.announcementsSource(config).build(),
                 // From the start of the topic: a new group would otherwise begin at its end, and whether the source
                 // has looked up that end before the test's first command is a race the test does not need.
-                RecommenderJob.controlSource(config).setStartingOffsets(OffsetsInitializer.earliest()).build(),
+                RecommenderJob.controlSource(config).setStartingOffsets(OffsetsInitializer.earliest())
+                        .setProperty("partition.discovery.interval.ms", "500").build(),
                 RecommenderJob.recommendationsSink(config),
                 RecommenderJob.deadLetterSink(config),
                 new TestModels()).build(env);
@@ -111,6 +112,8 @@ class ServingControlIT {
             try {
                 Map<String, Recommendation> out = roundsUntil(r -> true);
                 assertThat(out.values()).extracting(Recommendation::getModelVersion).containsOnly(1L);
+                // The job runs without its control topic; one created later is discovered.
+                KAFKA.createTopic(controlTopic, 1);
 
                 KAFKA.produce(List.of(new ProducerRecord<>(modelsTopic, utf8("model"),
                         AvroCodec.modelAnnouncements().encode(ModelAnnouncement.newBuilder()
