@@ -575,7 +575,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         Tuple2<String, String> snapshot = knownModels.get(version);
         if (snapshot == null) {
             refuse(control, "model version " + version + " was never announced to this job (known: "
-                    + knownVersions() + ")");
+                    + describeKnownVersions() + ")");
             return;
         }
         pinned = version;
@@ -681,6 +681,16 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         versions.sort(null);
         return versions;
+    }
+
+    /** The known versions for a log line: all of them when few, else the oldest and newest five. */
+    private String describeKnownVersions() throws Exception {
+        List<Long> versions = knownVersions();
+        if (versions.size() <= 10) {
+            return versions.toString();
+        }
+        return versions.size() + " versions, " + versions.subList(0, 5) + " ... "
+                + versions.subList(versions.size() - 5, versions.size());
     }
 
     private ModelRef newestKnown() throws Exception {

@@ -189,6 +189,29 @@ class ServingControlOperatorTest {
     }
 
     @Test
+    void rememberedVersionsAreBoundedAndTheOldestAreForgottenFirst() throws Exception {
+        Harness h = open(1);
+        int announced = SessionRecommenderOperator.MAX_KNOWN_MODELS + 5;
+        for (long v = 2; v <= announced + 1; v++) {
+            announce(h, v, "mem://nothing-" + v);   // none of them loads; only remembering matters here
+        }
+        awaitModelLoad(h);
+        awaitModelLoad(h);
+        assertThat(h.operator().modelVersion()).isEqualTo(1);
+        try (LogCapture logs = LogCapture.capture()) {
+            control(h, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);   // among the oldest: forgotten
+            assertThat(h.operator().refusedControlCount()).isEqualTo(1);
+            assertThat(logs.lines()).anySatisfy(l -> assertThat(l)
+                    .contains(SessionRecommenderOperator.MAX_KNOWN_MODELS + " versions, [1, "));
+        }
+        control(h, ServingControlCommand.PIN_MODEL_VERSION, 1L, null);       // serving: never forgotten
+        assertThat(h.operator().pinnedModelVersion()).isEqualTo(1);
+        control(h, ServingControlCommand.PIN_MODEL_VERSION, (long) announced + 1, null);  // newest: kept
+        assertThat(h.operator().pinnedModelVersion()).isEqualTo(announced + 1);
+        assertThat(h.operator().refusedControlCount()).isEqualTo(1);
+    }
+
+    @Test
     void aPinArrivingWhileANewerVersionLoadsDiscardsThatLoadWithoutCountingAFailure() throws Exception {
         Harness h = open(1);
         announce(h, 2, "mem://v2");          // loading on the loader thread
