@@ -66,6 +66,11 @@ public final class RecommenderConfig {
             description = "ModelAnnouncements of new model versions (default: ${DEFAULT-VALUE}).")
     private String modelUpdatesTopic;
 
+    @Option(names = "--control-topic", defaultValue = "serving-control",
+            description = "ServingControl commands: pin/unpin a model version, delete a user's state; one partition "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String controlTopic;
+
     @Option(names = "--group-id", defaultValue = "streamrec-serving",
             description = "Kafka consumer group id; offsets are committed on checkpoints (default: ${DEFAULT-VALUE}).")
     private String groupId;
@@ -258,11 +263,12 @@ public final class RecommenderConfig {
         requireText(errors, "--recommendations-topic", recommendationsTopic);
         requireText(errors, "--dlq-topic", dlqTopic);
         requireText(errors, "--model-updates-topic", modelUpdatesTopic);
+        requireText(errors, "--control-topic", controlTopic);
         requireText(errors, "--group-id", groupId);
         requireText(errors, "--transactional-id-prefix", transactionalIdPrefix);
         requireText(errors, "--model-uri", modelUri);
         Set<String> topics = new HashSet<>();
-        for (String t : new String[] {eventsTopic, recommendationsTopic, dlqTopic, modelUpdatesTopic}) {
+        for (String t : new String[] {eventsTopic, recommendationsTopic, dlqTopic, modelUpdatesTopic, controlTopic}) {
             if (t != null && !t.isBlank() && !topics.add(t)) {
                 errors.add("topic '" + t + "' is used for two purposes");
             }
@@ -370,6 +376,10 @@ public final class RecommenderConfig {
 
     public String modelUpdatesTopic() {
         return modelUpdatesTopic;
+    }
+
+    public String controlTopic() {
+        return controlTopic;
     }
 
     public String groupId() {

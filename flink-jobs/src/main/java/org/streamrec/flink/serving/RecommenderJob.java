@@ -2,9 +2,11 @@ package org.streamrec.flink.serving;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -20,17 +22,20 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.ServingControl;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.flink.io.AvroRecordSerializer;
 import org.streamrec.flink.io.DecodeAndValidate;
 import org.streamrec.flink.io.ModelAnnouncementDeserializer;
 import org.streamrec.flink.io.RawRecord;
 import org.streamrec.flink.io.RawRecordDeserializer;
+import org.streamrec.flink.io.ServingControlDeserializer;
 
 /**
  * The serving job: raw {@code events} records → decode and validate (bad ones to the dead-letter sink) → event-time
@@ -43,16 +48,30 @@ import org.streamrec.flink.io.RawRecordDeserializer;
  */
 public final class RecommenderJob {
 
+    /** How often the control source looks for its topic (or new partitions): one metadata request each time. */
+    static final long CONTROL_TOPIC_DISCOVERY_MS = 10_000;
+
     private final RecommenderConfig config;
     private final Source<RawRecord, ?, ?> events;
     private final Source<ModelAnnouncement, ?, ?> announcements;
     private final Sink<Recommendation> recommendations;
     private final Sink<DeadLetter> deadLetters;
     private final ServingModelLoader modelLoader;
+    /** Null: a job without a control channel (tests that do not need one). */
+    private final Source<ServingControl, ?, ?> control;
 
     public RecommenderJob(RecommenderConfig config, Source<RawRecord, ?, ?> events,
                           Source<ModelAnnouncement, ?, ?> announcements, Sink<Recommendation> recommendations,
                           Sink<DeadLetter> deadLetters, ServingModelLoader modelLoader) {
+        this(config, events, announcements, null, recommendations, deadLetters, modelLoader);
+    }
+
+    /** @param control the {@link ServingControl} commands (pin, unpin, delete a user), or null for none */
+    public RecommenderJob(RecommenderConfig config, Source<RawRecord, ?, ?> events,
+                          Source<ModelAnnouncement, ?, ?> announcements, Source<ServingControl, ?, ?> control,
+                          Sink<Recommendation> recommendations, Sink<DeadLetter> deadLetters,
+                          ServingModelLoader modelLoader) {
+        this.control = control;
         this.config = Objects.requireNonNull(config, "config");
         this.events = Objects.requireNonNull(events, "events");
         this.announcements = Objects.requireNonNull(announcements, "announcements");
@@ -81,6 +100,7 @@ public final class RecommenderJob {
         new RecommenderJob(config,
                 eventsSource(config).build(),
                 announcementsSource(config).build(),
+                controlSource(config).build(),
                 recommendationsSink(config),
                 deadLetterSink(config),
                 new SnapshotModelLoader()).execute();
@@ -107,14 +127,26 @@ public final class RecommenderJob {
                         .withIdleness(config.watermarkIdleness()))
                 .name("event-time").uid("event-time");
 
-        // Announcements carry no event time; the operator ignores watermarks on this input.
-        DataStream<ModelAnnouncement> modelUpdates = env
+        // Announcements and control commands carry no event time; the operator ignores watermarks on this input.
+        // Both go to every subtask: a pin concerns all of them, and a user deletion is applied by the subtask that
+        // owns the user (routing it through the keyed input instead would need event time on the control stream).
+        EitherTypeInfo<ModelAnnouncement, ServingControl> broadcastType = new EitherTypeInfo<>(
+                new AvroTypeInfo<>(ModelAnnouncement.class), new AvroTypeInfo<>(ServingControl.class));
+        DataStream<Either<ModelAnnouncement, ServingControl>> modelAndControl = env
                 .fromSource(announcements, WatermarkStrategy.noWatermarks(), "model-updates")
                 .setParallelism(1).uid("model-updates-source")
-                .broadcast();
+                .map(Either::<ModelAnnouncement, ServingControl>Left, broadcastType)
+                .setParallelism(1).name("model-updates-as-input").uid("model-updates-as-input");
+        if (control != null) {
+            modelAndControl = modelAndControl.union(env
+                    .fromSource(control, WatermarkStrategy.noWatermarks(), "serving-control")
+                    .setParallelism(1).uid("serving-control-source")
+                    .map(Either::<ModelAnnouncement, ServingControl>Right, broadcastType)
+                    .setParallelism(1).name("serving-control-as-input").uid("serving-control-as-input"));
+        }
 
         timed.keyBy(ClickEvent::getUserId, Types.STRING)
-                .connect(modelUpdates)
+                .connect(modelAndControl.broadcast())
                 .transform("session-recommender", new AvroTypeInfo<>(Recommendation.class),
                         new SessionRecommenderOperator(config.sessionSettings(), modelLoader, config.modelUri()))
                 .uid("session-recommender")
@@ -168,6 +200,28 @@ public final class RecommenderJob {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setDeserializer(new ModelAnnouncementDeserializer());
+    }
+
+    /**
+     * The control source. A new consumer group starts at the end of the topic: commands are meant for the job that
+     * runs when they are sent, and replaying old ones would, say, delete a user who has come back since; a job
+     * resumed from a checkpoint continues from its checkpointed offsets, and one restarted without state but with
+     * the same group from the offsets committed at its last checkpoint.
+     *
+     * <p>Subscribed by pattern, not by name: a named topic that does not exist fails the job at start, and the
+     * control topic is optional. A topic created later is found by partition discovery within
+     * {@link #CONTROL_TOPIC_DISCOVERY_MS} and read from its start.
+     */
+    public static KafkaSourceBuilder<ServingControl> controlSource(RecommenderConfig config) {
+        return KafkaSource.<ServingControl>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopicPattern(Pattern.compile(Pattern.quote(config.controlTopic())))
+                .setProperty("partition.discovery.interval.ms", String.valueOf(CONTROL_TOPIC_DISCOVERY_MS))
+                .setGroupId(config.groupId() + "-control")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(
+                        org.apache.kafka.clients.consumer.OffsetResetStrategy.LATEST))
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .setDeserializer(new ServingControlDeserializer());
     }
 
     public static KafkaSink<Recommendation> recommendationsSink(RecommenderConfig config) {

@@ -15,18 +15,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -39,6 +43,7 @@ import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamrec.avro.ClickEvent;
@@ -46,6 +51,8 @@ import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendationStrategy;
 import org.streamrec.avro.RecommendedItem;
+import org.streamrec.avro.ServingControl;
+import org.streamrec.flink.io.UserIdHash;
 import org.streamrec.model.NextItemScorer;
 import org.streamrec.model.TopK;
 
@@ -76,11 +83,16 @@ import org.streamrec.model.TopK;
  * are gone, so the recomputed state covers only the stored suffix.
  *
  * <p>Model swaps: a newer announcement's snapshot is loaded on a loader thread while this subtask keeps serving;
- * the task thread swaps it in when done (see {@link #processElement2}). The current, loading and queued models are
+ * the task thread swaps it in when done (see {@link #onAnnouncement}). The current, loading and queued models are
  * kept in union operator state so a restore resumes from the newest of them.
+ *
+ * <p>Input 2 also carries the {@link ServingControl} commands, broadcast like the announcements: a pin makes every
+ * subtask serve one announced version (rollback) until an unpin; a user deletion is applied by the one subtask whose
+ * key groups hold that user (see {@link #onControl}). Every announcement seen is remembered in broadcast state, so a
+ * pin can find its snapshot, and the pin itself is broadcast state too, so both survive a restore.
  */
 public final class SessionRecommenderOperator extends AbstractStreamOperator<Recommendation>
-        implements TwoInputStreamOperator<ClickEvent, ModelAnnouncement, Recommendation>,
+        implements TwoInputStreamOperator<ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation>,
         Triggerable<String, VoidNamespace>, BoundedMultiInput {
 
     private static final long serialVersionUID = 1L;
@@ -88,6 +100,14 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private static final int HISTOGRAM_WINDOW = 2048;
     /** How often the task thread checks whether a snapshot load has finished. */
     static final long MODEL_LOAD_POLL_MS = 20;
+    /**
+     * Most announced versions remembered for pinning; beyond it the oldest (never the current or pinned one) are
+     * forgotten, so a trainer publishing every few minutes does not grow every subtask's broadcast state for ever.
+     */
+    static final int MAX_KNOWN_MODELS = 1_000;
+    /** Value of the {@code pinnedModelVersion} gauge when no version is pinned. */
+    static final long NOT_PINNED = -1;
+    private static final String PIN_KEY = "pinned";
 
     private final SessionSettings settings;
     private final ServingModelLoader loader;
@@ -101,6 +121,12 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
      * job reloads the newest model it had swapped to or was about to.
      */
     private transient ListState<Tuple3<Long, String, String>> modelListState;
+    /** Every model version announced (or started with): version → (snapshot URI, checksum, "" when none). */
+    private transient BroadcastState<Long, Tuple2<String, String>> knownModels;
+    /** The pinned version under {@link #PIN_KEY}; absent when not pinned. */
+    private transient BroadcastState<String, Long> pinState;
+    /** Mirror of {@link #pinState} for the task thread and the gauge: {@link #NOT_PINNED} or the pinned version. */
+    private transient long pinned = NOT_PINNED;
 
     private transient ServingModel model;
     private transient String modelUri;
@@ -108,9 +134,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient ExecutorService loaderThread;
     /** The snapshot load in progress, or null. */
     private transient CompletableFuture<ServingModel> loading;
-    private transient ModelAnnouncement loadingAnnouncement;
-    /** The newest announcement that arrived during a load; loaded next. */
-    private transient ModelAnnouncement queuedAnnouncement;
+    private transient ModelRef loadingModel;
+    /** The model to load once the load in progress ends: the newest announcement, or a pinned version. */
+    private transient ModelRef queuedModel;
 
     private transient List<Request> pending;
     private transient Set<String> pendingUsers;
@@ -133,6 +159,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient Counter modelSwaps;
     private transient Counter modelLoadFailures;
     private transient Counter announcementsIgnored;
+    private transient Counter controlCommands;
+    private transient Counter controlCommandsRefused;
+    private transient Counter userDeletions;
     private transient Histogram batchSize;
     private transient Histogram eventTimeLatency;
     private transient Histogram processingLatency;
@@ -141,6 +170,13 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         this.settings = Objects.requireNonNull(settings, "settings");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.initialModelUri = Objects.requireNonNull(initialModelUri, "initialModelUri");
+    }
+
+    /** A model version and where its snapshot is: what a load needs from an announcement or a pin. */
+    private record ModelRef(long version, String uri, String checksum) {
+        static ModelRef of(ModelAnnouncement a) {
+            return new ModelRef(a.getVersion(), a.getSnapshotUri(), a.getChecksum() == null ? "" : a.getChecksum());
+        }
     }
 
     /** One scoring request waiting in the micro-batch. */
@@ -153,16 +189,27 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         super.initializeState(context);
         modelListState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>(
                 "serving-model", Types.TUPLE(Types.LONG, Types.STRING, Types.STRING)));
-        // Restored: the newest model this job served or had started to load (an announcement already consumed from
-        // the source would not come again), falling back to older ones and finally to the configured start-up model.
-        // Loading here is synchronous: the subtask is not processing yet.
+        knownModels = context.getOperatorStateStore().getBroadcastState(new MapStateDescriptor<>(
+                "known-models", Types.LONG, Types.TUPLE(Types.STRING, Types.STRING)));
+        pinState = context.getOperatorStateStore().getBroadcastState(new MapStateDescriptor<>(
+                "model-pin", Types.STRING, Types.LONG));
+        Long restoredPin = pinState.get(PIN_KEY);
+        pinned = restoredPin == null ? NOT_PINNED : restoredPin;
+        // Restored: the pinned version if there is one, else the newest model this job served or had started to load
+        // (an announcement already consumed from the source would not come again), falling back to older ones and
+        // finally to the configured start-up model. Loading here is synchronous: the subtask is not processing yet.
         List<Tuple3<Long, String, String>> candidates = new ArrayList<>();
         if (context.isRestored()) {
             for (Tuple3<Long, String, String> entry : modelListState.get()) {
                 candidates.add(entry);
             }
             candidates.sort((a, b) -> Long.compare(b.f0, a.f0));
-            LOG.info("Restoring from a checkpoint; model candidates, newest first: {}", candidates);
+            Tuple2<String, String> pinnedModel = pinned == NOT_PINNED ? null : knownModels.get(pinned);
+            if (pinnedModel != null) {
+                candidates.add(0, Tuple3.of(pinned, pinnedModel.f0, pinnedModel.f1));
+            }
+            LOG.info("Restoring from a checkpoint; pinned version {}; model candidates, in order: {}",
+                    pinned == NOT_PINNED ? "none" : pinned, candidates);
         }
         for (Tuple3<Long, String, String> candidate : candidates) {
             try {
@@ -220,10 +267,14 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         modelSwaps = group.counter("modelSwaps");
         modelLoadFailures = group.counter("modelLoadFailures");
         announcementsIgnored = group.counter("modelAnnouncementsIgnored");
+        controlCommands = group.counter("controlCommandsApplied");
+        controlCommandsRefused = group.counter("controlCommandsRefused");
+        userDeletions = group.counter("userStateDeletions");
         batchSize = group.histogram("scoringBatchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         eventTimeLatency = group.histogram("eventTimeLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         processingLatency = group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("modelVersion", () -> model.version());
+        group.gauge("pinnedModelVersion", () -> pinned);
         group.gauge("prequentialPredictions", () -> prequential.predictions());
         group.gauge("prequentialHitRate", () -> prequential.hitRate());
         group.gauge("prequentialMrr", () -> prequential.mrr());
@@ -451,41 +502,209 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         processingLatency.update(Math.max(0, now - arrival));
     }
 
-    // ---------------------------------------------------------------- model announcements
+    // ---------------------------------------------------------------- model announcements and control
 
-    /**
-     * A newer announcement starts loading its snapshot on the loader thread, so the subtask keeps serving with the
-     * current model meanwhile; the swap itself happens on the task thread ({@link #pollModelLoad}). Announcements
-     * arriving during a load are queued, newest wins.
-     */
     @Override
-    public void processElement2(StreamRecord<ModelAnnouncement> record) {
-        ModelAnnouncement announcement = record.getValue();
-        long newest = model.version();
-        if (loadingAnnouncement != null) {
-            newest = Math.max(newest, loadingAnnouncement.getVersion());
-        }
-        if (queuedAnnouncement != null) {
-            newest = Math.max(newest, queuedAnnouncement.getVersion());
-        }
-        if (announcement.getVersion() <= newest) {
-            announcementsIgnored.inc();
-            LOG.debug("Ignoring model announcement {}: serving {}, newest known {}", announcement.getVersion(),
-                    model.version(), newest);
-            return;
-        }
-        if (loading == null) {
-            startModelLoad(announcement);
+    public void processElement2(StreamRecord<Either<ModelAnnouncement, ServingControl>> record) throws Exception {
+        Either<ModelAnnouncement, ServingControl> value = record.getValue();
+        if (value.isLeft()) {
+            onAnnouncement(value.left());
         } else {
-            queuedAnnouncement = announcement;
+            onControl(value.right());
         }
     }
 
-    private void startModelLoad(ModelAnnouncement announcement) {
-        loadingAnnouncement = announcement;
+    /**
+     * Every announcement is remembered (a pin may ask for it later). A newer one starts loading its snapshot on the
+     * loader thread, so the subtask keeps serving with the current model meanwhile; the swap itself happens on the
+     * task thread ({@link #pollModelLoad}). Announcements arriving during a load are queued, newest wins. While a
+     * version is pinned, newer announcements are only remembered.
+     */
+    void onAnnouncement(ModelAnnouncement announcement) throws Exception {
+        ModelRef announced = ModelRef.of(announcement);
+        if (!knownModels.contains(announced.version())) {
+            // The first snapshot of a version is kept: version numbers are unique, and a re-announcement pointing
+            // elsewhere must not replace the snapshot a later pin would roll back to.
+            remember(announced);
+        }
+        long newest = model.version();
+        if (loadingModel != null) {
+            newest = Math.max(newest, loadingModel.version());
+        }
+        if (queuedModel != null) {
+            newest = Math.max(newest, queuedModel.version());
+        }
+        if (announced.version() <= newest) {
+            announcementsIgnored.inc();
+            LOG.info("Ignoring model announcement {}: serving {}, newest known {}", announced.version(),
+                    model.version(), newest);
+            return;
+        }
+        if (pinned != NOT_PINNED) {
+            LOG.info("Model version {} announced and remembered; not served while version {} is pinned",
+                    announced.version(), pinned);
+            return;
+        }
+        load(announced);
+    }
+
+    /**
+     * PIN_MODEL_VERSION and UNPIN_MODEL_VERSION reach every subtask and act on each; DELETE_USER reaches every
+     * subtask too (input 2 is broadcast) and is applied by the one that owns the user's key group. Routing deletions
+     * here rather than through the keyed input keeps them out of the events' watermarks: a control source without
+     * event time in the keyed union would hold event time back.
+     */
+    void onControl(ServingControl control) throws Exception {
+        if (control.getCommand() == null) {
+            refuse(control, "no command");
+            return;
+        }
+        switch (control.getCommand()) {
+            case PIN_MODEL_VERSION -> pin(control);
+            case UNPIN_MODEL_VERSION -> unpin(control);
+            case DELETE_USER -> deleteUser(control);
+        }
+    }
+
+    private void pin(ServingControl control) throws Exception {
+        Long version = control.getModelVersion();
+        if (version == null) {
+            refuse(control, "PIN_MODEL_VERSION without a version");
+            return;
+        }
+        Tuple2<String, String> snapshot = knownModels.get(version);
+        if (snapshot == null) {
+            refuse(control, "model version " + version + " was never announced to this job (known: "
+                    + describeKnownVersions() + ")");
+            return;
+        }
+        pinned = version;
+        pinState.put(PIN_KEY, version);
+        controlCommands.inc();
+        LOG.info("Control {} from {}: pinned model version {} (serving {})", control.getCommandId(),
+                control.getRequestedBy(), version, model.version());
+        moveTo(new ModelRef(version, snapshot.f0, snapshot.f1));
+    }
+
+    private void unpin(ServingControl control) throws Exception {
+        long wasPinned = pinned;
+        pinned = NOT_PINNED;
+        pinState.remove(PIN_KEY);
+        controlCommands.inc();
+        ModelRef newest = newestKnown();
+        LOG.info("Control {} from {}: unpinned (was {}); newest known version {}, serving {}",
+                control.getCommandId(), control.getRequestedBy(), wasPinned == NOT_PINNED ? "not pinned" : wasPinned,
+                newest.version(), model.version());
+        moveTo(newest);
+    }
+
+    /**
+     * Clears the user's session state and timer on the subtask that owns the user: the same key-group arithmetic
+     * that {@code keyBy} routes with, so the owner is the subtask that receives the user's events. A request of the
+     * user still waiting in the micro-batch is answered first, since its event arrived before the deletion.
+     */
+    private void deleteUser(ServingControl control) throws Exception {
+        String user = control.getUserId();
+        if (user == null || user.isBlank()) {
+            refuse(control, "DELETE_USER without a user id");
+            return;
+        }
+        var task = getRuntimeContext().getTaskInfo();
+        int owner = KeyGroupRangeAssignment.assignKeyToParallelOperator(user, task.getMaxNumberOfParallelSubtasks(),
+                task.getNumberOfParallelSubtasks());
+        if (owner != task.getIndexOfThisSubtask()) {
+            return;
+        }
+        if (pendingUsers.contains(user)) {
+            flushBatch();
+        }
+        setCurrentKey(user);
+        SessionState state = sessionState.value();
+        if (state != null) {
+            sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
+        }
+        sessionState.clear();
+        lastRecommended.clear();
+        controlCommands.inc();
+        userDeletions.inc();
+        LOG.info("Control {} from {}: deleted the state of user {} (had a live session: {})", control.getCommandId(),
+                control.getRequestedBy(), UserIdHash.of(user), state != null);
+    }
+
+    private void refuse(ServingControl control, String reason) {
+        controlCommandsRefused.inc();
+        LOG.warn("Refusing control {} from {} ({}): {}; serving version {} unchanged", control.getCommandId(),
+                control.getRequestedBy(), control.getCommand(), reason, model.version());
+    }
+
+    /** Makes {@code target} the version to serve: loads it unless it is served or loading already. */
+    private void moveTo(ModelRef target) {
+        if (model.version() == target.version()
+                || loadingModel != null && loadingModel.version() == target.version()) {
+            // A queued model is now unwanted; a load of another version in progress is discarded when it ends.
+            queuedModel = null;
+            return;
+        }
+        load(target);
+    }
+
+    private void load(ModelRef target) {
+        if (loading == null) {
+            startModelLoad(target);
+        } else {
+            queuedModel = target;
+        }
+    }
+
+    /** Whether a model of this version should be served now: the pinned one, else anything newer than current. */
+    private boolean wanted(long version) {
+        return pinned != NOT_PINNED ? version == pinned : version > model.version();
+    }
+
+    private void remember(ModelRef ref) throws Exception {
+        knownModels.put(ref.version(), Tuple2.of(ref.uri(), ref.checksum()));
+        List<Long> versions = knownVersions();
+        int excess = versions.size() - MAX_KNOWN_MODELS;
+        for (int i = 0; excess > 0 && i < versions.size(); i++) {
+            long oldest = versions.get(i);
+            if (oldest != pinned && oldest != model.version()) {
+                knownModels.remove(oldest);
+                excess--;
+            }
+        }
+    }
+
+    private List<Long> knownVersions() throws Exception {
+        List<Long> versions = new ArrayList<>();
+        for (var entry : knownModels.immutableEntries()) {
+            versions.add(entry.getKey());
+        }
+        versions.sort(null);
+        return versions;
+    }
+
+    /** The known versions for a log line: all of them when few, else the oldest and newest five. */
+    private String describeKnownVersions() throws Exception {
+        List<Long> versions = knownVersions();
+        if (versions.size() <= 10) {
+            return versions.toString();
+        }
+        return versions.size() + " versions, " + versions.subList(0, 5) + " ... "
+                + versions.subList(versions.size() - 5, versions.size());
+    }
+
+    private ModelRef newestKnown() throws Exception {
+        List<Long> versions = knownVersions();
+        long newest = versions.get(versions.size() - 1);
+        Tuple2<String, String> snapshot = knownModels.get(newest);
+        return new ModelRef(newest, snapshot.f0, snapshot.f1);
+    }
+
+    private void startModelLoad(ModelRef target) {
+        loadingModel = target;
         loading = CompletableFuture.supplyAsync(() -> {
             try {
-                return loader.load(announcement.getSnapshotUri(), announcement.getChecksum(), settings.k());
+                return loader.load(target.uri(), target.checksum().isEmpty() ? null : target.checksum(), settings.k());
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
@@ -507,32 +726,35 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             scheduleModelLoadPoll();
             return;
         }
-        ModelAnnouncement announcement = loadingAnnouncement;
+        ModelRef target = loadingModel;
         CompletableFuture<ServingModel> done = loading;
         loading = null;
-        loadingAnnouncement = null;
+        loadingModel = null;
         long current = model.version();
         try {
             ServingModel loaded = done.join();
-            if (loaded.version() <= current) {
+            if (!wanted(target.version())) {
+                LOG.info("Discarding model version {}: a pin or unpin since its load started wants another (serving {}, "
+                        + "pinned {})", target.version(), current, pinned == NOT_PINNED ? "none" : pinned);
+            } else if (!wanted(loaded.version())) {
                 modelLoadFailures.inc();
-                LOG.warn("Snapshot {} announced as version {} holds version {}, not newer than {}; keeping it",
-                        announcement.getSnapshotUri(), announcement.getVersion(), loaded.version(), current);
+                LOG.warn("Snapshot {} announced as version {} holds version {} (serving {}); keeping version {}",
+                        target.uri(), target.version(), loaded.version(), current, current);
             } else {
                 // Pending rows were stepped with the old model; score them with it.
                 flushBatch();
-                useModel(loaded, announcement.getSnapshotUri(), announcement.getChecksum());
+                useModel(loaded, target.uri(), target.checksum());
                 modelSwaps.inc();
             }
         } catch (CompletionException | CancellationException e) {
             modelLoadFailures.inc();
-            LOG.warn("Model version {} from {} failed to load; keeping version {}", announcement.getVersion(),
-                    announcement.getSnapshotUri(), current, e.getCause() != null ? e.getCause() : e);
+            LOG.warn("Model version {} from {} failed to load; keeping version {}", target.version(), target.uri(),
+                    current, e.getCause() != null ? e.getCause() : e);
         }
-        if (queuedAnnouncement != null) {
-            ModelAnnouncement next = queuedAnnouncement;
-            queuedAnnouncement = null;
-            if (next.getVersion() > model.version()) {
+        if (queuedModel != null) {
+            ModelRef next = queuedModel;
+            queuedModel = null;
+            if (wanted(next.version())) {
                 startModelLoad(next);
             } else {
                 announcementsIgnored.inc();
@@ -540,11 +762,12 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
     }
 
-    private void useModel(ServingModel next, String uri, String checksum) {
+    private void useModel(ServingModel next, String uri, String checksum) throws Exception {
         LOG.info("Serving model version {} ({} items) from {}", next.version(), next.itemCount(), uri);
         model = next;
         modelUri = uri;
         modelChecksum = checksum == null ? "" : checksum;
+        remember(new ModelRef(next.version(), uri, modelChecksum));
     }
 
     // ---------------------------------------------------------------- flush points
@@ -579,9 +802,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         super.snapshotState(context);
         List<Tuple3<Long, String, String>> models = new ArrayList<>(3);
         models.add(Tuple3.of(model.version(), modelUri, modelChecksum));
-        for (ModelAnnouncement a : new ModelAnnouncement[] {loadingAnnouncement, queuedAnnouncement}) {
-            if (a != null) {
-                models.add(Tuple3.of(a.getVersion(), a.getSnapshotUri(), a.getChecksum() == null ? "" : a.getChecksum()));
+        for (ModelRef ref : new ModelRef[] {loadingModel, queuedModel}) {
+            if (ref != null) {
+                models.add(Tuple3.of(ref.version(), ref.uri(), ref.checksum()));
             }
         }
         modelListState.update(models);
@@ -620,6 +843,26 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     long modelVersion() {
         return model.version();
+    }
+
+    long pinnedModelVersion() {
+        return pinned;
+    }
+
+    long modelLoadFailureCount() {
+        return modelLoadFailures.getCount();
+    }
+
+    long ignoredAnnouncementCount() {
+        return announcementsIgnored.getCount();
+    }
+
+    long refusedControlCount() {
+        return controlCommandsRefused.getCount();
+    }
+
+    long userDeletionCount() {
+        return userDeletions.getCount();
     }
 
     int pendingRequests() {

@@ -26,6 +26,7 @@ class RecommenderConfigTest {
         assertThat(c.recommendationsTopic()).isEqualTo("recommendations");
         assertThat(c.dlqTopic()).isEqualTo("events.dlq");
         assertThat(c.modelUpdatesTopic()).isEqualTo("model-updates");
+        assertThat(c.controlTopic()).isEqualTo("serving-control");
         assertThat(c.k()).isEqualTo(20);
         assertThat(c.sessionGap()).isEqualTo(Duration.ofMinutes(30));
         assertThat(c.maxSessionItems()).isEqualTo(50);
@@ -94,6 +95,10 @@ class RecommenderConfigTest {
                 .hasMessageContaining("--batch-max-size must be at least 1")
                 .hasMessageContaining("--state-ttl (1 h) must not be shorter than --session-gap (2 h)")
                 .hasMessageContaining("topic 'events' is used for two purposes");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "file:///m", "--control-topic", "model-updates"))
+                .hasMessageContaining("topic 'model-updates' is used for two purposes");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "file:///m", "--control-topic", " "))
+                .hasMessageContaining("--control-topic is required");
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.streamrec.avro.ClickEvent;
@@ -22,6 +23,7 @@ import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendationStrategy;
 import org.streamrec.avro.RecommendedItem;
+import org.streamrec.avro.ServingControl;
 
 /**
  * Harness tests of {@link SessionRecommenderOperator} with {@link TestModels}: under model v1 the recommendations
@@ -32,7 +34,7 @@ class SessionRecommenderOperatorTest {
     private static final long GAP = 1_000;
     private static final long DELAY = 5;
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, ModelAnnouncement, Recommendation> harness;
+    private KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation> harness;
     private SessionRecommenderOperator operator;
     private TestModels models;
     private int eventSeq;
@@ -49,7 +51,7 @@ class SessionRecommenderOperatorTest {
         harness.open();
     }
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, ModelAnnouncement, Recommendation> build(
+    private KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation> build(
             int k, int batchMaxSize, boolean excludeSeen) throws Exception {
         models = new TestModels();
         operator = new SessionRecommenderOperator(
@@ -79,7 +81,7 @@ class SessionRecommenderOperatorTest {
     }
 
     private void announce(long version, String uri) throws Exception {
-        harness.processElement2(new StreamRecord<>(ModelAnnouncement.newBuilder()
+        harness.processElement2(new StreamRecord<>(Either.Left(ModelAnnouncement.newBuilder()
                 .setVersion(version)
                 .setParentVersion(version - 1)
                 .setSnapshotUri(uri)
@@ -87,7 +89,7 @@ class SessionRecommenderOperatorTest {
                 .setItemCount(TestModels.ITEMS)
                 .setTrainingEventsSeen(0)
                 .setCreatedTime(Instant.EPOCH)
-                .build()));
+                .build())));
     }
 
     /** Lets the loader thread finish, then advances processing time to the operator's next check of the load. */

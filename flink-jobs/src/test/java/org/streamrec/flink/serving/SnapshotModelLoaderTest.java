@@ -13,6 +13,7 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.ClickEvent;
@@ -36,7 +37,7 @@ class SnapshotModelLoaderTest {
     Path dir;
 
     /** A small randomly initialised GRU4Rec saved as version {@code version}; returns the in-memory original. */
-    private static Gru4RecModel saveModel(Path target, long version) {
+    static Gru4RecModel saveModel(Path target, long version) {
         List<String> ids = new ArrayList<>();
         long[] popularity = new long[ITEMS];
         for (int i = 0; i < ITEMS; i++) {
@@ -125,9 +126,7 @@ class SnapshotModelLoaderTest {
                 assertThat(last.get(j).getScore()).isEqualTo(topScores[j]);
             }
 
-            harness.processElement2(new StreamRecord<>(ModelAnnouncement.newBuilder().setVersion(2)
-                    .setSnapshotUri(v2.toUri().toString()).setChecksum(SnapshotModelLoader.manifestChecksum(v2))
-                    .setItemCount(ITEMS).setTrainingEventsSeen(0).setCreatedTime(Instant.EPOCH).build()));
+            harness.processElement2(new StreamRecord<>(Either.Left(announcement(2, v2))));
             operator.awaitModelLoad();
             harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
             harness.processElement1(new StreamRecord<>(event("e9", "u", "item-1", 2_000), 2_000));
@@ -136,6 +135,12 @@ class SnapshotModelLoaderTest {
             assertThat(afterSwap.getModelVersion()).isEqualTo(2);
             assertThat(afterSwap.getSessionId()).isEqualTo("u@1000");
         }
+    }
+
+    static ModelAnnouncement announcement(long version, Path snapshot) throws IOException {
+        return ModelAnnouncement.newBuilder().setVersion(version)
+                .setSnapshotUri(snapshot.toUri().toString()).setChecksum(SnapshotModelLoader.manifestChecksum(snapshot))
+                .setItemCount(ITEMS).setTrainingEventsSeen(0).setCreatedTime(Instant.EPOCH).build();
     }
 
     private static ClickEvent event(String id, String user, String item, long time) {

@@ -32,6 +32,7 @@ import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.ServingControl;
 import org.streamrec.avro.codec.DecodeResult.Decoded;
 import org.streamrec.avro.codec.DecodeResult.Failed;
 
@@ -123,6 +124,15 @@ public final class AvroCodec<T extends SpecificRecord> {
   public static AvroCodec<ModelAnnouncement> modelAnnouncements() {
     return new AvroCodec<>(ModelAnnouncement.getClassSchema(), ModelAnnouncement.getEncoder(),
         ModelAnnouncement::createDecoder, r -> List.of(), AvroCodec.class.getClassLoader());
+  }
+
+  /**
+   * Codec of topic {@code serving-control}; {@link #validate} applies {@link ServingControlRules} (each command's
+   * required argument).
+   */
+  public static AvroCodec<ServingControl> servingControl() {
+    return new AvroCodec<>(ServingControl.getClassSchema(), ServingControl.getEncoder(), ServingControl::createDecoder,
+        ServingControlRules::violations, AvroCodec.class.getClassLoader());
   }
 
   /** Codec of topic {@code events.dlq}. */

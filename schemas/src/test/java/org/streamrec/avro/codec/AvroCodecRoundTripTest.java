@@ -10,6 +10,8 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
+import org.streamrec.avro.ServingControl;
+import org.streamrec.avro.ServingControlCommand;
 import org.streamrec.avro.codec.DecodeResult.Decoded;
 
 class AvroCodecRoundTripTest {
@@ -32,6 +34,24 @@ class AvroCodecRoundTripTest {
   @Test
   void modelAnnouncementSurvivesRoundTrip() {
     assertRoundTrip(AvroCodec.modelAnnouncements(), SampleRecords.modelAnnouncement());
+  }
+
+  @Test
+  void servingControlSurvivesRoundTripAndEachCommandNeedsItsArgument() {
+    assertRoundTrip(AvroCodec.servingControl(), SampleRecords.deleteUser());
+    assertRoundTrip(AvroCodec.servingControl(), SampleRecords.pin(3));
+    AvroCodec<ServingControl> codec = AvroCodec.servingControl();
+    ServingControl pinWithoutVersion = ServingControl.newBuilder(SampleRecords.pin(3)).setModelVersion(null).build();
+    ServingControl deleteWithoutUser = ServingControl.newBuilder(SampleRecords.deleteUser()).setUserId(" ").build();
+    ServingControl unpin = ServingControl.newBuilder(SampleRecords.pin(3))
+        .setCommand(ServingControlCommand.UNPIN_MODEL_VERSION).setModelVersion(null).build();
+    assertThat(codec.decodeAndValidate(codec.encode(pinWithoutVersion)))
+        .isEqualTo(new DecodeResult.Failed<ServingControl>(DecodeError.INVALID_FIELD,
+            "ServingControl: PIN_MODEL_VERSION needs modelVersion"));
+    assertThat(codec.decodeAndValidate(codec.encode(deleteWithoutUser)))
+        .isEqualTo(new DecodeResult.Failed<ServingControl>(DecodeError.INVALID_FIELD,
+            "ServingControl: DELETE_USER needs userId"));
+    assertThat(codec.decodeAndValidate(codec.encode(unpin))).isInstanceOf(Decoded.class);
   }
 
   @Test

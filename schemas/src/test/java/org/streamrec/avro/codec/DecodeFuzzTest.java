@@ -47,6 +47,14 @@ class DecodeFuzzTest {
   }
 
   @Test
+  void servingControl() {
+    AvroCodec<org.streamrec.avro.ServingControl> codec = AvroCodec.servingControl();
+    Map<DecodeError, Integer> failures = fuzz(codec,
+        List.of(codec.encode(SampleRecords.deleteUser()), codec.encode(SampleRecords.pin(7))), false);
+    assertThat(failures).containsKeys(DecodeError.TRUNCATED, DecodeError.CORRUPT_BODY);
+  }
+
+  @Test
   void deadLetters() {
     AvroCodec<org.streamrec.avro.DeadLetter> codec = AvroCodec.deadLetters();
     Map<DecodeError, Integer> failures = fuzz(codec, List.of(codec.encode(SampleRecords.deadLetter())), false);

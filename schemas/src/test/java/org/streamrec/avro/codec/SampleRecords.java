@@ -9,6 +9,8 @@ import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.EventType;
 import org.streamrec.avro.ModelAnnouncement;
+import org.streamrec.avro.ServingControl;
+import org.streamrec.avro.ServingControlCommand;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendationStrategy;
 import org.streamrec.avro.RecommendedItem;
@@ -56,6 +58,26 @@ final class SampleRecords {
         .setTrainingEventsSeen(8_000_000_000L)
         .setCreatedTime(EVENT_TIME)
         .setMetrics(Map.of("offline.recall@20", 0.6271, "online.hr@20", 0.58))
+        .build();
+  }
+
+  static ServingControl deleteUser() {
+    return ServingControl.newBuilder()
+        .setCommandId("3f2b9a1e-5d1c-4b8e-9a57-0c2f7e6d4b11")
+        .setCommand(ServingControlCommand.DELETE_USER)
+        .setUserId("user-7")
+        .setRequestedBy("privacy-desk")
+        .setRequestTime(EVENT_TIME)
+        .build();
+  }
+
+  static ServingControl pin(long version) {
+    return ServingControl.newBuilder()
+        .setCommandId("pin-" + version)
+        .setCommand(ServingControlCommand.PIN_MODEL_VERSION)
+        .setModelVersion(version)
+        .setRequestedBy("on-call")
+        .setRequestTime(EVENT_TIME)
         .build();
   }
 
