@@ -22,6 +22,7 @@ import org.streamrec.eval.Evaluator;
 import org.streamrec.model.ItemVocabulary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "baselines",
@@ -30,37 +31,23 @@ import picocli.CommandLine.Option;
                 + "next-item protocol (all prefixes, all training items ranked, ties against the target).")
 final class BaselinesCommand implements Callable<Integer> {
 
-    enum Format { table, json }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--train", required = true, description = "Training sessions (SessionId, ItemId, Time; .gz allowed).")
     Path train;
 
-    @Option(names = "--test", required = true, description = "Test sessions, same format.")
-    Path test;
-
-    @Option(names = "--format", defaultValue = "table", description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Format format;
-
-    @Option(names = "--exclude-seen", description = "Remove items already in the session prefix from the ranking.")
-    boolean excludeSeen;
+    @Mixin
+    EvaluationOptions evaluation;
 
     @Option(names = "--only", split = ",", description = "Baselines to run (default: all): pop, markov, itemknn, vsknn, sr.")
     List<String> only;
-
-    @Option(names = "--batch-size", defaultValue = "256", description = "Sessions scored per batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
 
     @Option(names = "--vsknn-k", defaultValue = "100", description = "V-SKNN neighbours (default: ${DEFAULT-VALUE}).")
     int vsknnK;
 
     @Option(names = "--vsknn-sample", defaultValue = "1000", description = "V-SKNN most recent candidate sessions (default: ${DEFAULT-VALUE}).")
     int vsknnSample;
-
-    @Option(names = "--progress-seconds", defaultValue = "10", description = "Seconds between progress lines on stderr (default: ${DEFAULT-VALUE}).")
-    double progressSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -80,7 +67,7 @@ final class BaselinesCommand implements Callable<Integer> {
 
         long readStart = System.nanoTime();
         SessionDataset trainData = DatasetReaders.read(train);
-        SessionDataset testData = DatasetReaders.read(test);
+        SessionDataset testData = DatasetReaders.read(evaluation.test);
         ItemVocabulary vocabulary = TrainingStats.vocabularyOf(trainData);
         TrainingStats stats = TrainingStats.of(trainData, vocabulary);
         err.printf(Locale.ROOT, "read %,d training events in %,d sessions, %,d items; %,d test sessions, %,d predictions (%.1f s)%n",
@@ -89,8 +76,8 @@ final class BaselinesCommand implements Callable<Integer> {
         warnAboutMalformed(err, trainData);
         warnAboutMalformed(err, testData);
 
-        Evaluator evaluator = new Evaluator(Evaluator.Config.DEFAULT.withBatchSize(batchSize).withExcludeSeen(excludeSeen));
-        ProgressPrinter progress = new ProgressPrinter(err, progressSeconds);
+        Evaluator evaluator = evaluation.evaluator();
+        ProgressPrinter progress = new ProgressPrinter(err, evaluation.progressSeconds);
         List<EvaluationResult> results = new ArrayList<>();
         Map<String, Double> fitSeconds = new LinkedHashMap<>();
         for (Baseline baseline : baselines) {
@@ -104,16 +91,16 @@ final class BaselinesCommand implements Callable<Integer> {
             results.add(evaluator.evaluate(scorer.name(), scorer, vocabulary, testData.sessions(), progress, null));
         }
 
-        if (format == Format.json) {
+        if (evaluation.json()) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode root = mapper.createObjectNode();
             root.put("train", train.toString());
-            root.put("test", test.toString());
+            root.put("test", evaluation.test.toString());
             root.put("trainEvents", trainData.eventCount());
             root.put("trainSessions", trainData.sessionCount());
             root.put("items", vocabulary.size());
             root.put("testSessions", testData.sessionCount());
-            root.put("excludeSeen", excludeSeen);
+            root.put("excludeSeen", evaluation.excludeSeen);
             ArrayNode array = root.putArray("results");
             for (EvaluationResult r : results) {
                 array.add(r.toJson().put("fitSeconds", fitSeconds.get(r.name())));

@@ -16,6 +16,7 @@ import org.streamrec.model.ModelSnapshot;
 import org.streamrec.model.SnapshotException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate",
@@ -24,28 +25,14 @@ import picocli.CommandLine.Option;
                 + "(all prefixes, all training items ranked, ties against the target).")
 final class EvaluateCommand implements Callable<Integer> {
 
-    enum Format { table, json }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "Snapshot directory written by 'train'.")
     Path model;
 
-    @Option(names = "--test", required = true, description = "Test sessions (SessionId, ItemId, Time; .gz allowed).")
-    Path test;
-
-    @Option(names = "--format", defaultValue = "table", description = "Output: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Format format;
-
-    @Option(names = "--exclude-seen", description = "Remove items already in the session prefix from the ranking.")
-    boolean excludeSeen;
-
-    @Option(names = "--batch-size", defaultValue = "256", description = "Sessions scored per gemm (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--progress-seconds", defaultValue = "10", description = "Seconds between progress lines on stderr (default: ${DEFAULT-VALUE}).")
-    double progressSeconds;
+    @Mixin
+    EvaluationOptions evaluation;
 
     @Override
     public Integer call() throws Exception {
@@ -59,14 +46,14 @@ final class EvaluateCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        SessionDataset testData = DatasetReaders.read(test);
-        Evaluator evaluator = new Evaluator(Evaluator.Config.DEFAULT.withBatchSize(batchSize).withExcludeSeen(excludeSeen));
+        SessionDataset testData = DatasetReaders.read(evaluation.test);
+        Evaluator evaluator = evaluation.evaluator();
         EvaluationResult result = evaluator.evaluate("gru4rec", gru, gru.vocabulary(), testData.sessions(),
-                new ProgressPrinter(err, progressSeconds), null);
-        if (format == Format.json) {
+                new ProgressPrinter(err, evaluation.progressSeconds), null);
+        if (evaluation.json()) {
             ObjectNode root = result.toJson();
             root.put("model", model.toString());
-            root.put("test", test.toString());
+            root.put("test", evaluation.test.toString());
             root.put("modelVersion", gru.version());
             root.put("trainingEvents", gru.eventsSeen());
             root.put("epochs", gru.epochsCompleted());
