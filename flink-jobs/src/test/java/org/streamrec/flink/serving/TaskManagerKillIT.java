@@ -71,8 +71,9 @@ class TaskManagerKillIT {
                 long recoveredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
                 OutputCounts counts = sc.count("exactly-once after TaskManager SIGKILL", recs);
                 JsonNode restored = cluster.rest("/jobs/" + jobId + "/checkpoints").path("latest").path("restored");
-                System.out.printf("[fault-counts] tm-kill: restored from checkpoint %s; all output committed %d ms after the kill%n",
-                        restored.path("id").asText("?"), recoveredMs);
+                int failures = FaultEnvironments.failures(cluster.rest("/jobs/" + jobId + "/exceptions?maxExceptions=1000"));
+                System.out.printf("[fault-counts] tm-kill: job failures %d, restored from checkpoint %s; all output "
+                        + "committed %d ms after the kill%n", failures, restored.path("id").asText("?"), recoveredMs);
 
                 assertThat(counts.missing()).as("missing").isZero();
                 assertThat(counts.duplicated()).as("duplicated").isZero();
