@@ -13,11 +13,12 @@ import org.apache.flink.util.OutputTag;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.avro.codec.ClickEventRules;
 import org.streamrec.avro.codec.DecodeError;
 import org.streamrec.avro.codec.DecodeResult;
 
 /**
- * Decodes and validates raw {@code events} records with {@link AvroCodec#clickEvents()}. Good events go to the main
+ * Decodes and validates raw {@code events} records with {@link AvroCodec#clickEvents(ClickEventRules)}. Good events go to the main
  * output; every other record goes to {@link #DEAD_LETTERS} as a {@link DeadLetter} with its raw bytes, the codec's
  * stable error code, the reason and its source coordinates. Nothing here throws for bad input, so no input record
  * can fail the job. Metrics: {@code deadLetters} and one {@code deadLetters_<CODE>} counter per error code.
@@ -28,14 +29,24 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") { };
 
+    private final ClickEventRules rules;
     private transient AvroCodec<ClickEvent> codec;
     private transient Counter deadLetters;
     private transient Map<DecodeError, Counter> byCode;
 
+    /** With the default {@link ClickEventRules}. */
+    public DecodeAndValidate() {
+        this(ClickEventRules.defaults());
+    }
+
+    public DecodeAndValidate(ClickEventRules rules) {
+        this.rules = java.util.Objects.requireNonNull(rules, "rules");
+    }
+
     @Override
     public void open(OpenContext openContext) {
         // Not Serializable, and building it reads the schema history from the classpath: once per subtask.
-        codec = AvroCodec.clickEvents();
+        codec = AvroCodec.clickEvents(rules);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         byCode = new EnumMap<>(DecodeError.class);
         for (DecodeError error : DecodeError.values()) {

@@ -93,13 +93,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private final Path dataDir;
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
+    /** The running server; null between {@link #stopBroker()} and {@link #startBroker()}. */
+    private KafkaRaftServer server;
     private final String bootstrapServers;
     private final Admin admin;
     private boolean closed;
 
-    private EmbeddedKafka(Path dataDir, KafkaRaftServer server, String bootstrapServers, Admin admin) {
+    private EmbeddedKafka(Path dataDir, KafkaConfig config, KafkaRaftServer server, String bootstrapServers,
+                          Admin admin) {
         this.dataDir = dataDir;
+        this.config = config;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.admin = admin;
@@ -167,7 +171,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             LOG.info("Embedded Kafka {} started in {} ms (broker up after {} ms), data in {}", bootstrapServers,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
                     TimeUnit.NANOSECONDS.toMillis(brokerUpNanos - startNanos), dataDir);
-            return new EmbeddedKafka(dataDir, server, bootstrapServers, admin);
+            return new EmbeddedKafka(dataDir, config, server, bootstrapServers, admin);
         } catch (Throwable e) {
             stopQuietly(server, admin, dataDir);
             if (hasCause(e, BindException.class)) {
@@ -288,6 +292,46 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the broker the way {@code kafka-server-stop.sh} stops a broker process (controlled shutdown), keeping its
+     * data directory, cluster id and ports, so {@link #startBroker()} brings the same broker back. Clients see the
+     * broker go away and retry. For fault-injection tests.
+     */
+    public synchronized void stopBroker() {
+        if (closed || server == null) {
+            throw new IllegalStateException("The broker is not running: " + this);
+        }
+        long startNanos = System.nanoTime();
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        LOG.info("Embedded Kafka {} stopped for a restart in {} ms, data kept in {}", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), dataDir);
+    }
+
+    /**
+     * Starts the broker stopped by {@link #stopBroker()} again, with the same configuration, ports and log
+     * directory (not formatted again: topics, offsets and transaction state survive), and returns once it answers.
+     * The ports were released by the stop; should another process have taken one meanwhile, this fails.
+     */
+    public synchronized void startBroker() {
+        if (closed || server != null) {
+            throw new IllegalStateException("The broker is not stopped: " + this);
+        }
+        long startNanos = System.nanoTime();
+        KafkaRaftServer restarted = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            restarted.startup();
+        } catch (RuntimeException e) {
+            stopQuietly(restarted, null, null);
+            throw e;
+        }
+        server = restarted;
+        awaitBrokerRegistered(admin);
+        LOG.info("Embedded Kafka {} restarted in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
+
     /** The data directory, deleted by {@link #close()}. */
     public Path dataDir() {
         return dataDir;
@@ -317,6 +361,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("Embedded Kafka did not shut down cleanly", e);
             }
+        }
+        if (dataDir == null) {
+            return;
         }
         try {
             Utils.delete(dataDir.toFile());

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.streamrec.avro.codec.ClickEventRules;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -131,6 +133,18 @@ public final class RecommenderConfig {
             description = "A source split without events for this long stops holding back the watermark "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration watermarkIdleness;
+
+    @Option(names = "--earliest-event-time", defaultValue = "1990-01-01T00:00:00Z", converter = InstantConverter.class,
+            description = "Events with an earlier event time are dead-lettered (INVALID_FIELD): catches zero times and "
+                    + "seconds sent as milliseconds; historic datasets (MovieLens: 1995) stay valid. ISO-8601 instant "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private Instant earliestEventTime;
+
+    @Option(names = "--max-event-time-ahead", defaultValue = "5 min", converter = DurationConverter.class,
+            description = "Events whose event time is further ahead of the decoding subtask's clock are dead-lettered "
+                    + "(INVALID_FIELD): one such event would drag the watermark ahead and close other sessions early "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private Duration maxEventTimeAhead;
 
     @Option(names = "--network-buffer-timeout", defaultValue = "100 ms", converter = DurationConverter.class,
             description = "Longest a record waits in a network buffer before it is sent downstream (Flink's "
@@ -291,6 +305,9 @@ public final class RecommenderConfig {
         if (networkBufferTimeout.isNegative()) {
             errors.add("--network-buffer-timeout must not be negative, was " + networkBufferTimeout);
         }
+        if (maxEventTimeAhead.isNegative()) {
+            errors.add("--max-event-time-ahead must not be negative, was " + maxEventTimeAhead);
+        }
         if (watermarkOutOfOrderness.isNegative()) {
             errors.add("--watermark-out-of-orderness must not be negative, was " + watermarkOutOfOrderness);
         }
@@ -334,6 +351,19 @@ public final class RecommenderConfig {
                 return TimeUtils.parseDuration(value);
             } catch (RuntimeException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 5 ms, 30 min): " + e.getMessage());
+            }
+        }
+    }
+
+    /** An ISO-8601 instant, e.g. {@code 1990-01-01T00:00:00Z}. */
+    public static final class InstantConverter implements CommandLine.ITypeConverter<Instant> {
+        @Override
+        public Instant convert(String value) {
+            try {
+                return Instant.parse(value.trim());
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not an ISO-8601 instant "
+                        + "(e.g. 1990-01-01T00:00:00Z): " + e.getMessage());
             }
         }
     }
@@ -436,6 +466,19 @@ public final class RecommenderConfig {
 
     public Duration watermarkIdleness() {
         return watermarkIdleness;
+    }
+
+    public Instant earliestEventTime() {
+        return earliestEventTime;
+    }
+
+    public Duration maxEventTimeAhead() {
+        return maxEventTimeAhead;
+    }
+
+    /** The validation rules of incoming events, from {@code --earliest-event-time} and {@code --max-event-time-ahead}. */
+    public ClickEventRules eventRules() {
+        return ClickEventRules.of(earliestEventTime, maxEventTimeAhead);
     }
 
     public Duration networkBufferTimeout() {

@@ -23,7 +23,7 @@ class DecodeAndValidateTest {
 
     private static ClickEvent event(String id, String item) {
         return ClickEvent.newBuilder().setEventId(id).setUserId("u").setItemId(item).setEventType(EventType.CLICK)
-                .setEventTime(Instant.ofEpochMilli(1_000)).build();
+                .setEventTime(Instant.parse("2026-11-23T08:00:00Z")).build();
     }
 
     @Test

@@ -56,6 +56,34 @@ class EmbeddedKafkaIT {
         assertThat(Files.exists(dataDir)).as("data directory deleted on close").isFalse();
     }
 
+    @Test
+    void aRestartedBrokerKeepsItsPortTopicsAndCommittedRecords() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            String address = kafka.bootstrapServers();
+            kafka.createTopic("kept", 2);
+            try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(address)) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(record("kept", "before-1"));
+                producer.send(record("kept", "before-2"));
+                producer.commitTransaction();
+            }
+            kafka.stopBroker();
+            kafka.startBroker();
+            assertThat(kafka.bootstrapServers()).isEqualTo(address);
+            // The same transactional id again: the transaction state survived the restart as well.
+            try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(address)) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(record("kept", "after"));
+                producer.commitTransaction();
+            }
+            assertThat(KafkaBrokerExtension.consumeCommitted(address, "kept", 3, Duration.ofSeconds(30)))
+                    .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .containsExactly("before-1", "before-2", "after");
+        }
+    }
+
     private static KafkaProducer<byte[], byte[]> transactionalProducer(String bootstrapServers) {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,

@@ -144,7 +144,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
         return partitions.stream().allMatch(p -> consumer.position(p) >= endOffsets.get(p));
     }
 
-    private EmbeddedKafka broker() {
+    /** The running broker itself, e.g. to stop and restart it in a fault test. */
+    public EmbeddedKafka broker() {
         if (kafka == null) {
             throw new IllegalStateException(
                     "The broker is not running: register KafkaBrokerExtension with @RegisterExtension on a static field");

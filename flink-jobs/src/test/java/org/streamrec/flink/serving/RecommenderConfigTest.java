@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamrec.avro.codec.ClickEventRules;
 
 import picocli.CommandLine.ParameterException;
 
@@ -116,6 +118,19 @@ class RecommenderConfigTest {
         assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--delivery-guarantee", "none"))
                 .isInstanceOf(ParameterException.class)
                 .hasMessageContaining("'none' is not exactly-once or at-least-once");
+    }
+
+    @Test
+    void eventTimeBoundsDefaultToTheDocumentedRulesAndCanBeChanged() {
+        RecommenderConfig defaults = RecommenderConfig.parse("--model-uri", "m");
+        assertThat(defaults.eventRules().earliestEventTime()).isEqualTo(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME);
+        assertThat(defaults.eventRules().maxAhead()).isEqualTo(ClickEventRules.DEFAULT_MAX_AHEAD);
+        RecommenderConfig changed = RecommenderConfig.parse("--model-uri", "m",
+                "--earliest-event-time", "2020-01-01T00:00:00Z", "--max-event-time-ahead", "30 s");
+        assertThat(changed.eventRules().earliestEventTime()).isEqualTo(Instant.parse("2020-01-01T00:00:00Z"));
+        assertThat(changed.eventRules().maxAhead()).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--earliest-event-time", "2020-01-01"))
+                .isInstanceOf(ParameterException.class).hasMessageContaining("not an ISO-8601 instant");
     }
 
     @Test

@@ -104,14 +104,24 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.writers = Collections.unmodifiableMap(known);
   }
 
-  /** Codec of topic {@code events}; {@link #validate} applies {@link ClickEventRules}. */
+  /** Codec of topic {@code events}; {@link #validate} applies the default {@link ClickEventRules}. */
   public static AvroCodec<ClickEvent> clickEvents() {
-    return clickEvents(AvroCodec.class.getClassLoader());
+    return clickEvents(ClickEventRules.defaults());
+  }
+
+  /** Codec of topic {@code events}; {@link #validate} applies {@code rules}. */
+  public static AvroCodec<ClickEvent> clickEvents(ClickEventRules rules) {
+    return clickEvents(AvroCodec.class.getClassLoader(), rules);
   }
 
   static AvroCodec<ClickEvent> clickEvents(ClassLoader historyLoader) {
+    return clickEvents(historyLoader, ClickEventRules.defaults());
+  }
+
+  private static AvroCodec<ClickEvent> clickEvents(ClassLoader historyLoader, ClickEventRules rules) {
+    Objects.requireNonNull(rules, "rules");
     return new AvroCodec<>(ClickEvent.getClassSchema(), ClickEvent.getEncoder(), ClickEvent::createDecoder,
-        ClickEventRules::violations, historyLoader);
+        rules::check, historyLoader);
   }
 
   /** Codec of topic {@code recommendations}. */

@@ -2,7 +2,10 @@ package org.streamrec.avro.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.codec.DecodeResult.Decoded;
@@ -48,11 +51,46 @@ class ClickEventRulesTest {
   }
 
   @Test
-  void eventTimeMustBeAfterTheEpoch() {
+  void eventTimeMustNotBeBeforeTheEarliestAcceptedTime() {
     assertInvalid(SampleRecords.clickEvent().setEventTime(Instant.EPOCH).build(), "eventTime 0 ms");
     assertInvalid(SampleRecords.clickEvent().setEventTime(Instant.ofEpochMilli(-1)).build(), "eventTime -1 ms");
-    assertThat(codec.validate(SampleRecords.clickEvent().setEventTime(Instant.ofEpochMilli(1)).build()))
+    // A 2026 time written in seconds instead of milliseconds lands in January 1970.
+    assertInvalid(SampleRecords.clickEvent().setEventTime(Instant.ofEpochMilli(1_795_000_000L)).build(),
+        "is before the earliest accepted 1990-01-01T00:00:00Z");
+    Instant earliest = ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME;
+    assertInvalid(SampleRecords.clickEvent().setEventTime(earliest.minusMillis(1)).build(), "before the earliest");
+    assertThat(codec.validate(SampleRecords.clickEvent().setEventTime(earliest).build())).isInstanceOf(Decoded.class);
+    // MovieLens ratings start in 1995: historic replays stay valid.
+    assertThat(codec.validate(SampleRecords.clickEvent().setEventTime(Instant.parse("1995-01-09T11:46:44Z")).build()))
         .isInstanceOf(Decoded.class);
+  }
+
+  @Test
+  void eventTimeMayBeAheadOfTheClockByAtMostTheTolerance() {
+    Instant now = Instant.parse("2026-11-23T12:00:00Z");
+    AvroCodec<ClickEvent> fixed = AvroCodec.clickEvents(ClickEventRules.of(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME,
+        Duration.ofMinutes(5)).withClock(Clock.fixed(now, ZoneOffset.UTC)));
+    assertThat(fixed.validate(SampleRecords.clickEvent().setEventTime(now.plus(Duration.ofMinutes(5))).build()))
+        .isInstanceOf(Decoded.class);
+    DecodeResult<ClickEvent> ahead = fixed.validate(
+        SampleRecords.clickEvent().setEventTime(now.plus(Duration.ofMinutes(5)).plusMillis(1)).build());
+    assertThat(ahead).isInstanceOf(Failed.class);
+    assertThat(((Failed<ClickEvent>) ahead).message()).contains("is more than PT5M ahead of the clock");
+    // Microseconds instead of milliseconds: tens of thousands of years ahead.
+    assertThat(fixed.validate(SampleRecords.clickEvent().setEventTime(Instant.ofEpochMilli(now.toEpochMilli() * 1000))
+        .build())).isInstanceOf(Failed.class);
+  }
+
+  @Test
+  void timeBoundsAreConfigurable() {
+    Instant now = Instant.parse("2026-11-23T12:00:00Z");
+    AvroCodec<ClickEvent> strict = AvroCodec.clickEvents(ClickEventRules.of(Instant.parse("2026-01-01T00:00:00Z"),
+        Duration.ZERO).withClock(Clock.fixed(now, ZoneOffset.UTC)));
+    assertThat(strict.validate(SampleRecords.clickEvent().setEventTime(Instant.parse("2025-12-31T23:59:59Z")).build()))
+        .isInstanceOf(Failed.class);
+    assertThat(strict.validate(SampleRecords.clickEvent().setEventTime(now.plusMillis(1)).build()))
+        .isInstanceOf(Failed.class);
+    assertThat(strict.validate(SampleRecords.clickEvent().setEventTime(now).build())).isInstanceOf(Decoded.class);
   }
 
   @Test
