@@ -12,11 +12,13 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateHandle;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.EventType;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
+import org.streamrec.avro.ServingControl;
 
 /**
  * One user sends 100,000 events in one session (100 ms apart, never a gap): every event is answered exactly once,
@@ -36,7 +38,7 @@ class LongSessionStateTest {
         SessionRecommenderOperator operator = new SessionRecommenderOperator(
                 new SessionSettings(3, THIRTY_MINUTES, 24 * 3_600_000L, MAX_SESSION_ITEMS, 128, 5, false),
                 new TestModels(), "mem://v1");
-        try (KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, ModelAnnouncement, Recommendation> harness =
+        try (KeyedTwoInputStreamOperatorTestHarness<String, ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation> harness =
                      new KeyedTwoInputStreamOperatorTestHarness<>(operator, ClickEvent::getUserId, null, Types.STRING)) {
             harness.open();
             Random random = new Random(100_000);
