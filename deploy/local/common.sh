@@ -108,3 +108,18 @@ start_process() {
 run_tool() {
   JAVA_OPTS="${TOOL_JAVA_OPTS:--Xmx1g}" "$REPO_DIR/deploy/run-java.sh" "$@"
 }
+
+# The TCP addresses process $1 listens on, one "address:port" a line (hex address as in /proc/net/tcp*; 127.0.0.1
+# is 0100007F, or 0000000000000000FFFF00000100007F as IPv4-mapped IPv6). Reads /proc only: no ss/netstat needed.
+listening_sockets() {
+  local pid="$1" inodes
+  inodes="$(for fd in /proc/"$pid"/fd/*; do readlink "$fd" 2>/dev/null; done | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' | sort -u)"
+  [[ -n "$inodes" ]] || return 0
+  awk -v inodes="$inodes" 'BEGIN { n = split(inodes, list, "\n"); for (i = 1; i <= n; i++) own[list[i]] = 1 }
+      FNR > 1 && $4 == "0A" && ($10 in own) { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Prints the listening sockets of process $1 that are not on 127.0.0.1 (nothing when all are).
+non_loopback_sockets() {
+  listening_sockets "$1" | grep -v -e '^0100007F:' -e '^0000000000000000FFFF00000100007F:' || true
+}

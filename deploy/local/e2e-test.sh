@@ -87,6 +87,21 @@ else
   result FAIL job-jar "$(basename "$JAR") content unexpected"
 fi
 
+# "Everything binds to 127.0.0.1": every listening socket of the three processes, from /proc.
+exposed=""
+sockets=0
+for name in kafka jobmanager taskmanager; do
+  pid="$(pid_of "$name")"
+  sockets=$((sockets + $(listening_sockets "$pid" | wc -l)))
+  bad="$(non_loopback_sockets "$pid" | tr '\n' ' ')"
+  [[ -n "$bad" ]] && exposed+=" $name: $bad"
+done
+if [[ -z "$exposed" && "$sockets" -ge 5 ]]; then
+  result PASS loopback-only "all $sockets listening sockets of the broker, JobManager and TaskManager are on 127.0.0.1"
+else
+  result FAIL loopback-only "listening sockets: $sockets; not on 127.0.0.1:${exposed:- none}"
+fi
+
 REPLAY_LOG="$LOG_DIR/replay.log"
 if "$LOCAL_DIR/replay.sh" "$TEST_FILE" --sessions "$SESSIONS" --inject-malformed "$MALFORMED" > "$REPLAY_LOG" 2>&1; then
   VALID="$(sed -n 's/.*acknowledged: \([0-9,]*\) events.*/\1/p' "$REPLAY_LOG" | tr -d ,)"
