@@ -5,7 +5,7 @@
 #
 # Usage: deploy/run-java.sh <main class> [args...]
 # Environment: JAVA_HOME (else java on PATH); MVNW_ARGS extra Maven flags for the build (e.g. -o for offline);
-# JAVA_OPTS extra JVM flags (default -Xmx2g).
+# JAVA_OPTS extra JVM flags (default -Xmx2g); STREAMREC_NO_BUILD=1 never builds (the jars must exist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ stale() {
       \( -path '*/src/main/*' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]
 }
 
-if stale; then
+if [[ -z "${STREAMREC_NO_BUILD:-}" ]] && stale; then
   echo "[streamrec] building: ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package" >&2
   # shellcheck disable=SC2086
   ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package
