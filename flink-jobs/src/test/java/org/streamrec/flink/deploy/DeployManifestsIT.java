@@ -67,8 +67,11 @@ class DeployManifestsIT {
         assertThat(dockerfile.baseImage()).startsWith("flink:" + EnvironmentInformation.getVersion() + "-");
         assertThat(dockerfile.baseImage()).contains("java17");
         for (String source : dockerfile.copySources()) {
-            assertThat(repo.resolve(source)).as("Dockerfile COPY source %s (built by ./mvnw package)", source).exists();
+            assertThat(repo.resolve(source)).as("Dockerfile COPY source %s (built by ./mvnw package)", source).isRegularFile();
         }
+        // The jars the image adds to Flink's lib/: ND4J with the natives of the image's platform.
+        assertThat(repo.resolve("deploy/docker/image-lib.xml")).content()
+                .contains("<artifactId>nd4j-native</artifactId>", "<classifier>${javacpp.platform}</classifier>");
         assertThat(dockerfile.documentedTag()).isEqualTo("streamrec/flink-jobs:" + projectVersion());
     }
 
@@ -352,8 +355,14 @@ class DeployManifestsIT {
         return new ArrayList<>((List<?>) node);
     }
 
-    /** The few Dockerfile facts the manifests must agree with. */
+    /**
+     * The few Dockerfile facts the manifests must agree with. The image is built in two stages: the build stage
+     * copies the repository to {@code /src} and builds there, so a {@code COPY --from=build /src/<path>} names a
+     * file of this repository's build output.
+     */
     private record Dockerfile(String baseImage, List<String> copySources, String jobJarInImage, String documentedTag) {
+
+        private static final String BUILD_ROOT = "/src/";
 
         static Dockerfile read(Path file) throws IOException {
             String base = null;
@@ -366,10 +375,12 @@ class DeployManifestsIT {
                 if (tagInBuildCommand.find()) {
                     tag = tagInBuildCommand.group(1);
                 } else if (trimmed.startsWith("FROM ")) {
-                    base = trimmed.substring(5).trim();
-                } else if (trimmed.startsWith("COPY ")) {
-                    String[] parts = trimmed.substring(5).trim().split("\\s+");
-                    sources.add(parts[0]);
+                    base = trimmed.substring(5).trim().split("\\s+")[0]; // the last FROM is the runtime image
+                } else if (trimmed.startsWith("COPY --from=build ")) {
+                    String[] parts = trimmed.substring("COPY --from=build ".length()).trim().split("\\s+");
+                    if (parts[0].startsWith(BUILD_ROOT)) {
+                        sources.add(parts[0].substring(BUILD_ROOT.length()));
+                    }
                     if (parts[1].startsWith("/opt/flink/usrlib/") && parts[1].endsWith(".jar")) {
                         jobJar = parts[1];
                     }
@@ -378,6 +389,7 @@ class DeployManifestsIT {
             assertThat(base).as("FROM in %s", file).isNotNull();
             assertThat(jobJar).as("COPY of the job jar to /opt/flink/usrlib in %s", file).isNotNull();
             assertThat(tag).as("the documented `docker build -t` tag in %s", file).isNotNull();
+            assertThat(sources).as("files copied from the build stage").isNotEmpty();
             return new Dockerfile(base, sources, jobJar, tag);
         }
     }
