@@ -105,6 +105,10 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
     private long startedAt;
 
     public static void main(String[] args) {
+        // The Kafka client logs every consumer setting at INFO; the demo's configuration keeps warnings only.
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:log4j2-demo.properties");
+        }
         System.exit(new CommandLine(new Dashboard()).execute(args));
     }
 

@@ -84,7 +84,8 @@ final class FlinkPoller {
             return new Reading(jobId, jobName, op, deadLetters, null);
         } catch (IOException | RuntimeException e) {
             jobId = null;
-            return Reading.failed(e.toString());
+            // Connection failures carry no message of their own (java.net.ConnectException): say where.
+            return Reading.failed("Flink REST at " + rest + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Reading.failed("interrupted");

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.streamrec.avro.ModelAnnouncement;
@@ -34,10 +35,12 @@ final class TopicReader implements AutoCloseable {
     private final AvroCodec<Recommendation> recommendations = AvroCodec.recommendations();
     private final AvroCodec<ModelAnnouncement> announcements = AvroCodec.modelAnnouncements();
     private volatile boolean running = true;
-    private volatile String status = "starting";
+    private final String bootstrapServers;
+    private volatile String status = "connecting";
 
     TopicReader(String bootstrapServers, String recommendationsTopic, String modelUpdatesTopic, boolean fromBeginning,
                 LiveStats stats) {
+        this.bootstrapServers = bootstrapServers;
         this.recommendationsTopic = recommendationsTopic;
         this.modelUpdatesTopic = modelUpdatesTopic;
         this.fromBeginning = fromBeginning;
@@ -89,11 +92,18 @@ final class TopicReader implements AutoCloseable {
         }
     }
 
-    /** The dashboard may start before the pipeline has created its topics: it waits for them. */
+    /** The dashboard may start before the broker is reachable or the topics exist: it waits for both. */
     private void assignWhenTopicsExist() {
         while (running) {
-            List<TopicPartition> recs = partitions(recommendationsTopic);
-            List<TopicPartition> models = partitions(modelUpdatesTopic);
+            List<TopicPartition> recs;
+            List<TopicPartition> models;
+            try {
+                recs = partitions(recommendationsTopic);
+                models = partitions(modelUpdatesTopic);
+            } catch (TimeoutException e) {
+                status = "cannot reach Kafka at " + bootstrapServers + " (" + e.getMessage() + "); retrying";
+                continue;
+            }
             if (!recs.isEmpty() && !models.isEmpty()) {
                 List<TopicPartition> all = new ArrayList<>(recs);
                 all.addAll(models);
