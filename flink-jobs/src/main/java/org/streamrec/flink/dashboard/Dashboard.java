@@ -58,7 +58,11 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
     @Option(names = "--model-updates-topic", defaultValue = "model-updates", description = "Default: ${DEFAULT-VALUE}.")
     String modelUpdatesTopic;
 
-    @Option(names = "--from-beginning", description = "Read the recommendations topic from its start instead of its end.")
+    @Option(names = "--events-topic", defaultValue = "events",
+            description = "Input events, to judge the answers here (HR@k from the topics); 'none' to skip (default: ${DEFAULT-VALUE}).")
+    String eventsTopic;
+
+    @Option(names = "--from-beginning", description = "Read the recommendations and events topics from their start instead of their end.")
     boolean fromBeginning;
 
     @Option(names = "--flink-rest", defaultValue = "http://127.0.0.1:8081",
@@ -91,6 +95,14 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
     @Option(names = "--max-users", defaultValue = "100000",
             description = "Users whose feed is kept; the least recently active are dropped first (default: ${DEFAULT-VALUE}).")
     int maxUsers;
+
+    @Option(names = "--accuracy-window", defaultValue = "30s", converter = DurationConverter.class,
+            description = "HR@k/MRR@k judged from the topics are plotted over this sliding window (default: ${DEFAULT-VALUE}).")
+    Duration accuracyWindow;
+
+    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
+            description = "The serving job's --session-gap, so answers are judged by its sessions (default: ${DEFAULT-VALUE}).")
+    Duration sessionGap;
 
     @Option(names = "-k", defaultValue = "20", description = "The k of the job's HR@k/MRR@k, for the labels (default: ${DEFAULT-VALUE}).")
     int k;
@@ -138,13 +150,16 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        if (history < 2 || feedSize < 1 || maxUsers < 1 || sampleInterval.isNegative() || sampleInterval.isZero()) {
-            throw new IllegalArgumentException("--history must be >= 2, --feed-size and --max-users >= 1, --sample-interval > 0");
+        if (history < 2 || feedSize < 1 || maxUsers < 1 || sampleInterval.isNegative() || sampleInterval.isZero()
+                || accuracyWindow.isNegative() || accuracyWindow.isZero()) {
+            throw new IllegalArgumentException(
+                    "--history must be >= 2, --feed-size and --max-users >= 1, --sample-interval and --accuracy-window > 0");
         }
         startedAt = System.currentTimeMillis();
-        stats = new LiveStats(history, feedSize, maxUsers, startedAt);
+        stats = new LiveStats(history, feedSize, maxUsers, accuracyWindow.toMillis(), sessionGap.toMillis(), startedAt);
         poller = "none".equalsIgnoreCase(flinkRest) ? null : new FlinkPoller(URI.create(flinkRest), jobId, operator);
-        reader = new TopicReader(bootstrapServers, recommendationsTopic, modelUpdatesTopic, fromBeginning, stats);
+        reader = new TopicReader(bootstrapServers, recommendationsTopic, modelUpdatesTopic,
+                "none".equalsIgnoreCase(eventsTopic) ? null : eventsTopic, fromBeginning, stats);
         reader.start();
         sampler = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-sampler"));
         sampler.scheduleAtFixedRate(this::sampleOnce, sampleInterval.toMillis(), sampleInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -186,7 +201,9 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         s.put("now", System.currentTimeMillis());
         s.put("k", k);
         s.put("kafka", Map.of("bootstrapServers", bootstrapServers, "recommendationsTopic", recommendationsTopic,
-                "modelUpdatesTopic", modelUpdatesTopic, "reader", reader.status()));
+                "modelUpdatesTopic", modelUpdatesTopic, "eventsTopic", eventsTopic, "reader", reader.status()));
+        s.put("accuracyWindowMs", accuracyWindow.toMillis());
+        s.put("outputAccuracy", stats.outputAccuracy());
         s.put("recommendationsRead", stats.recommendationsRead());
         s.put("undecodable", stats.undecodable());
         s.put("usersTracked", stats.usersTracked());

@@ -40,13 +40,16 @@ final class LiveStats {
      * @param hitRate            prequential HR@k of the job, all subtasks weighted by their predictions, since start
      * @param mrr                same for MRR@k
      * @param predictions        judged predictions behind {@code hitRate}
+     * @param outputHitRate      HR@k judged here from the topics over the last {@code window} (see {@link #onEvent})
+     * @param outputMrr          same for MRR@k
+     * @param outputPredictions  judged predictions behind {@code outputHitRate}
      * @param versionRead        highest {@code modelVersion} among the recommendations read in the interval
      * @param flinkVersionMin    lowest {@code modelVersion} gauge over the operator's subtasks
      * @param flinkVersionMax    highest one
      */
     record Point(long t, Double recommendationsPerSec, Double eventsInPerSec, Latency emitToVisible,
                  Latency eventToVisible, Latency operatorProcessing, Double hitRate, Double mrr, Long predictions,
-                 Long versionRead, Long flinkVersionMin, Long flinkVersionMax) {
+                 Double outputHitRate, Double outputMrr, long outputPredictions, Long versionRead, Long flinkVersionMin, Long flinkVersionMax) {
     }
 
     record Item(String itemId, float score) {
@@ -69,6 +72,12 @@ final class LiveStats {
     }
 
     private static final long MAX_TRACKED_LATENCY_MS = 24L * 3600 * 1000;
+    /** Events read but not yet answered, and answers waiting for their event; beyond this the oldest are dropped. */
+    private static final int MAX_UNMATCHED = 200_000;
+
+    /** Hits, reciprocal-rank sum and predictions judged from the topics in one interval. */
+    private record Judged(long t, long hits, double reciprocalRanks, long predictions) {
+    }
 
     private final int history;
     private final int feedSize;
@@ -87,12 +96,26 @@ final class LiveStats {
     private long intervalStart;
     private long recommendationsRead;
     private long undecodable;
+    private final long accuracyWindowMs;
+    private final long sessionGapMs;
+    private final LinkedHashMap<String, String> itemByEventId = bounded();
+    /** Recommendation lists waiting to be judged against the item of the event (by id) that came next. */
+    private final LinkedHashMap<String, List<Item>> awaitingEvent = bounded();
+    private final ArrayDeque<Judged> judged = new ArrayDeque<>();
+    private long intervalHits;
+    private double intervalReciprocalRanks;
+    private long intervalPredictions;
+    private long outputHits;
+    private long outputPredictions;
+    private double outputReciprocalRanks;
     private FlinkPoller.Reading lastReading;
     private Double lastEventsIn;
     private long lastEventsInAt;
 
-    LiveStats(int history, int feedSize, int maxUsers, long startMillis) {
+    LiveStats(int history, int feedSize, int maxUsers, long accuracyWindowMs, long sessionGapMs, long startMillis) {
         this.history = history;
+        this.sessionGapMs = sessionGapMs;
+        this.accuracyWindowMs = accuracyWindowMs;
         this.feedSize = feedSize;
         this.maxUsers = maxUsers;
         this.intervalStart = startMillis;
@@ -121,6 +144,19 @@ final class LiveStats {
         if (feed == null) {
             feed = new ArrayDeque<>();
         }
+        FeedRow previous = feed.peekFirst();
+        // The job starts a new session after the gap even when the producer's session id (which it then keeps) has
+        // not changed, and does not judge its first event.
+        if (previous != null && previous.sessionId().equals(r.getSessionId()) && event - previous.eventTime() <= sessionGapMs) {
+            String item = itemByEventId.remove(r.getTriggeringEventId());
+            if (item != null) {
+                judge(previous.items(), item);
+            } else {
+                awaitingEvent.put(r.getTriggeringEventId(), previous.items());
+            }
+        } else {
+            itemByEventId.remove(r.getTriggeringEventId());
+        }
         feed.addFirst(row);
         while (feed.size() > feedSize) {
             feed.removeLast();
@@ -132,6 +168,50 @@ final class LiveStats {
             perUserCount.remove(eldest.next());
             eldest.remove();
         }
+    }
+
+    /**
+     * An event read from the events topic. With it the dashboard judges the job's answers itself, by the job's own
+     * prequential protocol: the item of each event is looked up in the list the previous recommendation of the same
+     * user and session held (the session id the job put on both answers, and no more than the job's session gap of
+     * event time between them). The answer to an event can be read before or after the event itself, so whichever
+     * comes second does the judging. The job measures the gap from the latest event time of the session, this from the
+     * previous answer's: the two differ only for events out of order within a session.
+     */
+    synchronized void onEvent(String eventId, String itemId) {
+        List<Item> waiting = awaitingEvent.remove(eventId);
+        if (waiting != null) {
+            judge(waiting, itemId);
+        } else {
+            itemByEventId.put(eventId, itemId);
+        }
+    }
+
+    private void judge(List<Item> recommended, String item) {
+        int rank = 0;
+        for (int i = 0; i < recommended.size(); i++) {
+            if (recommended.get(i).itemId().equals(item)) {
+                rank = i + 1;
+                break;
+            }
+        }
+        intervalPredictions++;
+        outputPredictions++;
+        if (rank > 0) {
+            intervalHits++;
+            outputHits++;
+            intervalReciprocalRanks += 1.0 / rank;
+            outputReciprocalRanks += 1.0 / rank;
+        }
+    }
+
+    private static <V> LinkedHashMap<String, V> bounded() {
+        return new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MAX_UNMATCHED;
+            }
+        };
     }
 
     synchronized void onUndecodable() {
@@ -181,15 +261,32 @@ final class LiveStats {
         if (reading != null) {
             lastReading = reading;
         }
+        judged.addLast(new Judged(nowMillis, intervalHits, intervalReciprocalRanks, intervalPredictions));
+        while (judged.getFirst().t() <= nowMillis - accuracyWindowMs) {
+            judged.removeFirst();
+        }
+        long windowHits = 0;
+        long windowPredictions = 0;
+        double windowReciprocalRanks = 0;
+        for (Judged j : judged) {
+            windowHits += j.hits();
+            windowPredictions += j.predictions();
+            windowReciprocalRanks += j.reciprocalRanks();
+        }
         Point p = new Point(nowMillis,
                 intervalRecommendations / seconds,
                 eventsInRate,
                 latency(emitToVisible), latency(eventToVisible), operator, hitRate, mrr, predictions,
+                windowPredictions == 0 ? null : (double) windowHits / windowPredictions,
+                windowPredictions == 0 ? null : windowReciprocalRanks / windowPredictions, windowPredictions,
                 intervalMaxVersion < 0 ? null : intervalMaxVersion, versionMin, versionMax);
         emitToVisible.reset();
         eventToVisible.reset();
         intervalRecommendations = 0;
         intervalMaxVersion = -1;
+        intervalHits = 0;
+        intervalPredictions = 0;
+        intervalReciprocalRanks = 0;
         intervalStart = nowMillis;
         points.addLast(p);
         while (points.size() > history) {
@@ -266,6 +363,16 @@ final class LiveStats {
 
     synchronized long recommendationsRead() {
         return recommendationsRead;
+    }
+
+    /** HR@k, MRR@k and their predictions judged from the topics since the dashboard started. */
+    record OutputAccuracy(long predictions, long hits, double hitRate, double mrr) {
+    }
+
+    synchronized OutputAccuracy outputAccuracy() {
+        return new OutputAccuracy(outputPredictions, outputHits,
+                outputPredictions == 0 ? 0 : (double) outputHits / outputPredictions,
+                outputPredictions == 0 ? 0 : outputReciprocalRanks / outputPredictions);
     }
 
     synchronized long undecodable() {

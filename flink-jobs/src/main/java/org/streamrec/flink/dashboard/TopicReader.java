@@ -12,6 +12,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.codec.AvroCodec;
@@ -19,27 +20,32 @@ import org.streamrec.avro.codec.DecodeResult;
 
 /**
  * Reads the recommendations and model-updates topics as a downstream consumer does ({@code read_committed}: the
- * job's sink is transactional, so only committed output counts) on its own thread, into {@link LiveStats}. Partitions
+ * job's sink is transactional, so only committed output counts) on its own thread, into {@link LiveStats}; and, unless
+ * {@code eventsTopic} is null, the events topic, whose items let {@link LiveStats} judge the answers itself. Partitions
  * are assigned, not subscribed: the dashboard joins no consumer group and commits no offsets, so it never takes
  * records away from a real consumer. The compacted model-updates topic is always read from its start (it is the
- * version history); the recommendations topic from its end unless {@code fromBeginning}.
+ * version history); the recommendations and events topics from their end unless {@code fromBeginning}. Events that
+ * do not decode are the dead-letter path's business and are skipped here.
  */
 final class TopicReader implements AutoCloseable {
 
     private final String recommendationsTopic;
     private final String modelUpdatesTopic;
+    private final String eventsTopic;
     private final boolean fromBeginning;
     private final LiveStats stats;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private final AvroCodec<Recommendation> recommendations = AvroCodec.recommendations();
     private final AvroCodec<ModelAnnouncement> announcements = AvroCodec.modelAnnouncements();
+    private final AvroCodec<ClickEvent> events = AvroCodec.clickEvents();
     private volatile boolean running = true;
     private final String bootstrapServers;
     private volatile String status = "connecting";
 
-    TopicReader(String bootstrapServers, String recommendationsTopic, String modelUpdatesTopic, boolean fromBeginning,
-                LiveStats stats) {
+    TopicReader(String bootstrapServers, String recommendationsTopic, String modelUpdatesTopic, String eventsTopic,
+                boolean fromBeginning, LiveStats stats) {
+        this.eventsTopic = eventsTopic;
         this.bootstrapServers = bootstrapServers;
         this.recommendationsTopic = recommendationsTopic;
         this.modelUpdatesTopic = modelUpdatesTopic;
@@ -78,6 +84,10 @@ final class TopicReader implements AutoCloseable {
                         } else {
                             stats.onUndecodable();
                         }
+                    } else if (record.topic().equals(eventsTopic)) {
+                        if (events.decode(record.value()) instanceof DecodeResult.Decoded<ClickEvent> e) {
+                            stats.onEvent(e.value().getEventId(), e.value().getItemId());
+                        }
                     } else if (announcements.decode(record.value()) instanceof DecodeResult.Decoded<ModelAnnouncement> a) {
                         stats.onAnnouncement(a.value(), now);
                     } else {
@@ -97,26 +107,31 @@ final class TopicReader implements AutoCloseable {
         while (running) {
             List<TopicPartition> recs;
             List<TopicPartition> models;
+            List<TopicPartition> clicks;
             try {
                 recs = partitions(recommendationsTopic);
                 models = partitions(modelUpdatesTopic);
+                clicks = eventsTopic == null ? List.of() : partitions(eventsTopic);
             } catch (TimeoutException e) {
                 status = "cannot reach Kafka at " + bootstrapServers + " (" + e.getMessage() + "); retrying";
                 continue;
             }
-            if (!recs.isEmpty() && !models.isEmpty()) {
-                List<TopicPartition> all = new ArrayList<>(recs);
+            if (!recs.isEmpty() && !models.isEmpty() && (eventsTopic == null || !clicks.isEmpty())) {
+                List<TopicPartition> live = new ArrayList<>(recs);
+                live.addAll(clicks);
+                List<TopicPartition> all = new ArrayList<>(live);
                 all.addAll(models);
                 consumer.assign(all);
                 consumer.seekToBeginning(models);
                 if (fromBeginning) {
-                    consumer.seekToBeginning(recs);
+                    consumer.seekToBeginning(live);
                 } else {
-                    consumer.seekToEnd(recs);
+                    consumer.seekToEnd(live);
                 }
                 return;
             }
-            status = "waiting for topics " + recommendationsTopic + " and " + modelUpdatesTopic;
+            status = "waiting for topics " + recommendationsTopic + ", " + modelUpdatesTopic
+                    + (eventsTopic == null ? "" : " and " + eventsTopic);
             try {
                 Thread.sleep(1_000);
             } catch (InterruptedException e) {

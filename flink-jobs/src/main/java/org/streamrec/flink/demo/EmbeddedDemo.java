@@ -352,7 +352,8 @@ public final class EmbeddedDemo implements Callable<Integer> {
             return;
         }
         liveDashboard = Dashboard.parse("--bootstrap-servers", kafka.bootstrapServers(),
-                "--recommendations-topic", RECOMMENDATIONS, "--model-updates-topic", MODEL_UPDATES, "--from-beginning",
+                "--recommendations-topic", RECOMMENDATIONS, "--model-updates-topic", MODEL_UPDATES, "--events-topic", EVENTS,
+                "--from-beginning",
                 "--flink-rest", serving == null ? "none" : serving.cluster.webUi().toString(),
                 "--port", String.valueOf(LocalFlinkCluster.isFree(dashboardPort) ? dashboardPort : 0), "-k", String.valueOf(k)).start();
         say("live dashboard at %s", liveDashboard.url());

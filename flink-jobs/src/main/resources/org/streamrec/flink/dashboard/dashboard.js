@@ -162,9 +162,10 @@ function series(points, id, label, value, step) {
   return {id, label, step: !!step, points: points.map(p => [p.t, value(p)])};
 }
 
-function renderCharts(seriesData, models) {
+function renderCharts(summary, seriesData, models) {
   const pts = seriesData.points;
   const k = seriesData.k;
+  const window = Math.round(summary.accuracyWindowMs / 1000) + " s";
 
   drawChart(document.getElementById("chart-throughput"), [
     series(pts, "recommendations-read", "recommendations read /s (committed)", p => p.recommendationsPerSec),
@@ -188,10 +189,13 @@ function renderCharts(seriesData, models) {
       : "Event times are historical (a replay): event time → visible is not plotted; emit → visible is the commit wait.");
 
   document.getElementById("hr-caption").firstChild.textContent = "Online HR@" + k + " and MRR@" + k + " ";
+  document.getElementById("hr-caption").lastChild.textContent = "the job's since it started; judged here over the last " + window;
   setText("tile-hr-label", "online HR@" + k + " (job)");
   drawChart(document.getElementById("chart-accuracy"), [
-    series(pts, "hit-rate", "HR@" + k, p => p.hitRate),
-    series(pts, "mrr", "MRR@" + k, p => p.mrr),
+    series(pts, "hit-rate", "HR@" + k + " (job)", p => p.hitRate),
+    series(pts, "mrr", "MRR@" + k + " (job)", p => p.mrr),
+    series(pts, "output-hit-rate", "HR@" + k + " (topics, " + window + ")", p => p.outputHitRate),
+    series(pts, "output-mrr", "MRR@" + k + " (topics, " + window + ")", p => p.outputMrr),
   ], {yMin: 0, yMax: 1});
 
   drawChart(document.getElementById("chart-version"), [
@@ -293,7 +297,7 @@ async function refresh() {
     const [summary, seriesData, models, users] = await Promise.all([
       getJson("api/summary"), getJson("api/series"), getJson("api/models"), getJson("api/users?limit=50")]);
     renderTiles(summary, seriesData);
-    renderCharts(seriesData, models);
+    renderCharts(summary, seriesData, models);
     renderUsers(users);
     await renderFeed();
     refreshes++;

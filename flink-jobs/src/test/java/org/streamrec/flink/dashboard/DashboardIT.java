@@ -141,7 +141,9 @@ class DashboardIT {
                 assertThat(cluster.awaitAllTasksRunning(job, WAIT)).as("serving job running").isTrue();
 
                 try (Dashboard dashboard = Dashboard.parse("--bootstrap-servers", kafka.bootstrapServers(),
-                        "--flink-rest", cluster.webUi().toString(), "--port", "0", "--sample-interval", "1s",
+                        "--events-topic", config.eventsTopic(), "--recommendations-topic", config.recommendationsTopic(),
+                        "--model-updates-topic", config.modelUpdatesTopic(),
+                        "--session-gap", config.sessionGap().toMillis() + " ms", "--flink-rest", cluster.webUi().toString(), "--port", "0", "--sample-interval", "1s",
                         "-k", String.valueOf(K)).start()) {
                     URI url = dashboard.url();
                     LOG.info("dashboard at {}", url);
@@ -163,6 +165,16 @@ class DashboardIT {
                     awaitJson(url, "api/summary", s -> s.path("flink").path("prequentialPredictions").asLong()
                                     >= total - 2L * SESSIONS_PER_PHASE - 100,
                             "the job's prequential gauges cover (almost) every judged event");
+
+                    JsonNode summary = awaitJson(url, "api/summary", s -> s.path("outputAccuracy").path("predictions").asLong()
+                                    == s.path("flink").path("prequentialPredictions").asLong(),
+                            "the answers the dashboard judged from the topics are the ones the job judged");
+                    assertThat(summary.path("outputAccuracy").path("hitRate").asDouble())
+                            .as("HR@20 judged from the topics = the job's prequential gauge")
+                            .isCloseTo(summary.path("flink").path("prequentialHitRate").asDouble(), within(1e-9));
+                    assertThat(summary.path("outputAccuracy").path("mrr").asDouble())
+                            .isCloseTo(summary.path("flink").path("prequentialMrr").asDouble(), within(1e-9));
+                    LOG.info("summary: {}", summary);
 
                     List<Recommendation> committed = readCommitted(kafka.bootstrapServers(), config.recommendationsTopic(), total);
                     Map<String, String> nextItem = new HashMap<>(plan1.nextItemByEventId());
@@ -215,6 +227,8 @@ class DashboardIT {
                         fromOutput.predictions())
                 .isCloseTo(fromOutput.hitRate(), within(0.03));
         assertThat(Double.parseDouble(series.get("mrr").get("data-last"))).isCloseTo(fromOutput.mrr(), within(0.03));
+        assertThat(count(series, "output-hit-rate")).as("HR@20 judged from the topics, sliding window").isGreaterThanOrEqualTo(3);
+        assertThat(Double.parseDouble(series.get("output-hit-rate").get("data-max"))).isBetween(0.05, 1.0);
         assertThat(Double.parseDouble(series.get("version-read").get("data-max"))).as("v2 recommendations were read").isEqualTo(2.0);
         assertThat(Double.parseDouble(series.get("flink-version-min").get("data-last"))).isEqualTo(2.0);
         assertThat(count(series, "flink-version-max")).isGreaterThanOrEqualTo(3);

@@ -16,6 +16,7 @@ import org.streamrec.avro.RecommendedItem;
 class LiveStatsTest {
 
     private static final long T0 = 1_700_000_000_000L;
+    private static final long GAP = 30 * 60_000L;
 
     private static Recommendation rec(String user, String event, long version, long eventTime, long emitTime, String... items) {
         return Recommendation.newBuilder().setTriggeringEventId(event).setUserId(user).setSessionId(user + "-s")
@@ -38,7 +39,7 @@ class LiveStatsTest {
 
     @Test
     void oneIntervalGivesRatesPercentilesWeightedAccuracyAndVersions() {
-        LiveStats stats = new LiveStats(10, 3, 100, T0);
+        LiveStats stats = new LiveStats(10, 3, 100, 4_000, GAP, T0);
         for (int i = 1; i <= 100; i++) {
             // emit -> visible = i ms; event time 10 s before emit
             stats.onRecommendation(rec("u" + (i % 7), "e" + i, i <= 50 ? 1 : 2, T0 - 10_000 + i, T0 + i, "a", "b"), T0 + 2 * i);
@@ -72,7 +73,7 @@ class LiveStatsTest {
 
     @Test
     void feedsAreNewestFirstAndBoundedAndTheLeastRecentlyActiveUserIsDropped() {
-        LiveStats stats = new LiveStats(2, 3, 2, T0);
+        LiveStats stats = new LiveStats(2, 3, 2, 4_000, GAP, T0);
         for (int i = 0; i < 5; i++) {
             stats.onRecommendation(rec("alice", "a" + i, 1, T0, T0, "x" + i), T0 + i);
         }
@@ -95,8 +96,48 @@ class LiveStatsTest {
     }
 
     @Test
+    void judgesEachEventAgainstThePreviousAnswerOfTheSameSessionWhicheverIsReadFirst() {
+        LiveStats stats = new LiveStats(10, 5, 10, 3_000, GAP, T0);
+        // u1: answers to e1 and e2 in session s1; e2's item (b) is second in e1's list -> hit at rank 2
+        stats.onRecommendation(rec("u1", "e1", 1, T0, T0, "a", "b", "c"), T0 + 1);
+        stats.onEvent("e2", "b");
+        stats.onRecommendation(rec("u1", "e2", 1, T0, T0, "d", "e"), T0 + 2);
+        // the answer to e3 is read before e3 itself: judged once e3 arrives (item x: a miss)
+        stats.onRecommendation(rec("u1", "e3", 1, T0, T0, "f"), T0 + 3);
+        assertThat(stats.outputAccuracy().predictions()).isEqualTo(1);
+        stats.onEvent("e3", "x");
+        // u2's first answer has nothing before it in its session: not judged
+        stats.onEvent("f1", "a");
+        stats.onRecommendation(rec("u2", "f1", 1, T0, T0, "a"), T0 + 4);
+        // a new session of u1 (another session id) is not judged against the old session's list
+        stats.onEvent("g1", "f");
+        stats.onRecommendation(Recommendation.newBuilder(rec("u1", "g1", 1, T0, T0, "z")).setSessionId("other").build(), T0 + 5);
+
+        assertThat(stats.outputAccuracy()).isEqualTo(new LiveStats.OutputAccuracy(2, 1, 0.5, 0.25));
+        LiveStats.Point first = stats.sample(T0 + 1_000, null);
+        assertThat(first.outputPredictions()).isEqualTo(2);
+        assertThat(first.outputHitRate()).isEqualTo(0.5);
+        assertThat(first.outputMrr()).isEqualTo(0.25);
+
+        // the same session id after more than the gap of event time: the job started a new session, nothing judged
+        stats.onEvent("g2", "z");
+        stats.onRecommendation(Recommendation.newBuilder(rec("u1", "g2", 1, T0 + GAP + 1, T0, "z")).setSessionId("other").build(), T0 + 6);
+        assertThat(stats.outputAccuracy().predictions()).isEqualTo(2);
+        // e4 comes in u1's first session again, but the previous answer (to g1) belonged to session 'other'
+        stats.onEvent("e4", "f");
+        stats.onRecommendation(rec("u1", "e4", 1, T0, T0, "q"), T0 + 1_500);
+        LiveStats.Point second = stats.sample(T0 + 2_000, null);
+        assertThat(stats.outputAccuracy().predictions()).isEqualTo(2);
+        assertThat(second.outputPredictions()).as("the 3 s window still holds the first interval").isEqualTo(2);
+        assertThat(second.outputHitRate()).isEqualTo(0.5);
+        LiveStats.Point third = stats.sample(T0 + 4_500, null);
+        assertThat(third.outputPredictions()).as("the first interval left the window").isZero();
+        assertThat(third.outputHitRate()).as("nothing judged in the window: a gap").isNull();
+    }
+
+    @Test
     void announcementsAreKeptInArrivalOrder() {
-        LiveStats stats = new LiveStats(2, 3, 2, T0);
+        LiveStats stats = new LiveStats(2, 3, 2, 4_000, GAP, T0);
         for (long v = 1; v <= 2; v++) {
             stats.onAnnouncement(ModelAnnouncement.newBuilder().setVersion(v).setParentVersion(v == 1 ? null : v - 1)
                     .setSnapshotUri("file:///m/v" + v).setChecksum("c").setItemCount(10).setTrainingEventsSeen(100 * v)
