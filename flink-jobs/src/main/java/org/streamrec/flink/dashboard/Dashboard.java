@@ -29,8 +29,9 @@ import picocli.CommandLine.Option;
 /**
  * The live dashboard: one web page on 127.0.0.1 with throughput, latency percentiles, online HR@k, the serving model
  * version timeline and a feed of recent recommendations for a chosen user, fed by the committed recommendations and
- * model-updates topics ({@link TopicReader}) and the serving job's Flink REST metrics ({@link FlinkPoller}), sampled
- * once per {@code --sample-interval} into {@link LiveStats}. The page polls JSON endpoints under {@code /api/}.
+ * model-updates topics and the events topic ({@link TopicReader}) and the serving job's Flink REST metrics
+ * ({@link FlinkPoller}), sampled once per {@code --sample-interval} into {@link LiveStats}. The page polls JSON
+ * endpoints under {@code /api/}.
  *
  * <p>The HTTP server is the JDK's {@code com.sun.net.httpserver}: a handful of read-only GET endpoints for one or two
  * viewers need no web framework, and it adds no dependency to the job's module. The page draws its charts as inline
