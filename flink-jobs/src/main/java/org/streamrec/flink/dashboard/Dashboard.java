@@ -101,7 +101,7 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
             description = "HR@k/MRR@k judged from the topics are plotted over this sliding window (default: ${DEFAULT-VALUE}).")
     Duration accuracyWindow;
 
-    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
+    @Option(names = "--session-gap", defaultValue = "30m", converter = DurationConverter.class,
             description = "The serving job's --session-gap, so answers are judged by its sessions (default: ${DEFAULT-VALUE}).")
     Duration sessionGap;
 

@@ -143,7 +143,8 @@ final class TopicReader implements AutoCloseable {
 
     private List<TopicPartition> partitions(String topic) {
         List<TopicPartition> result = new ArrayList<>();
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+        // Short: while the broker is unreachable this call blocks for the whole timeout, and close() waits for it.
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(2));
         if (infos != null) {
             for (PartitionInfo info : infos) {
                 result.add(new TopicPartition(topic, info.partition()));
@@ -158,7 +159,8 @@ final class TopicReader implements AutoCloseable {
         consumer.wakeup();
         thread.join(10_000);
         if (!thread.isAlive()) {
-            consumer.close(Duration.ofSeconds(5));
+            // No group, no offsets to commit: nothing to wait for.
+            consumer.close(Duration.ofSeconds(1));
         }
     }
 }
