@@ -26,6 +26,7 @@ import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
+import org.streamrec.flink.dashboard.Dashboard;
 import org.streamrec.flink.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
@@ -126,6 +127,17 @@ public final class EmbeddedDemo implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "3", description = "Users whose latest recommendations are shown (default: ${DEFAULT-VALUE}).")
     int samples;
 
+    @Option(names = "--dashboard", description = "Also start the live dashboard (org.streamrec.flink.dashboard.Dashboard) next to the pipeline; its URL is printed.")
+    boolean dashboard;
+
+    @Option(names = "--dashboard-port", defaultValue = "8090",
+            description = "Preferred dashboard port on 127.0.0.1; a free one is used if it is taken (default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
+    @Option(names = "--dashboard-linger", defaultValue = "0s", converter = DurationConverter.class,
+            description = "With --dashboard: keep the job and the dashboard up this long after the output is in, to look at it (default: ${DEFAULT-VALUE}).")
+    Duration dashboardLinger;
+
     @Option(names = "-k", defaultValue = "20", description = "Recommendations per event, and the cut-off of HR@k/MRR@k (default: ${DEFAULT-VALUE}).")
     int k;
 
@@ -134,6 +146,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
     private String modelDescription = "none";
     private String jobMetricsLine;
     private long startNanos;
+    private Dashboard liveDashboard;
 
     public static void main(String[] args) {
         // The demo talks on stdout itself; broker and Flink internals log only warnings (see log4j2-demo.properties).
@@ -193,8 +206,12 @@ public final class EmbeddedDemo implements Callable<Integer> {
             String modelUri = prepareModel(data, skipped);
             ServingRun serving = startServing(kafka, modelUri, skipped);
             try {
+                startDashboard(kafka, serving);
                 return replayAndReport(kafka, plan, factory, slice, serving, skipped, problems);
             } finally {
+                if (liveDashboard != null) {
+                    liveDashboard.close();
+                }
                 if (serving != null) {
                     stopServing(serving);
                 }
@@ -237,6 +254,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 if (monitor.failure() != null) {
                     problems.add("the output monitor failed: " + monitor.failure());
                 }
+                lingerForDashboard();
                 stopServing(serving);
             }
             DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null,
@@ -326,6 +344,25 @@ public final class EmbeddedDemo implements Callable<Integer> {
         } catch (Exception e) {
             cluster.close();
             throw e;
+        }
+    }
+
+    private void startDashboard(EmbeddedKafka kafka, ServingRun serving) throws IOException {
+        if (!dashboard) {
+            return;
+        }
+        liveDashboard = Dashboard.parse("--bootstrap-servers", kafka.bootstrapServers(),
+                "--recommendations-topic", RECOMMENDATIONS, "--model-updates-topic", MODEL_UPDATES, "--events-topic", EVENTS,
+                "--from-beginning",
+                "--flink-rest", serving == null ? "none" : serving.cluster.webUi().toString(),
+                "--port", String.valueOf(LocalFlinkCluster.isFree(dashboardPort) ? dashboardPort : 0), "-k", String.valueOf(k)).start();
+        say("live dashboard at %s", liveDashboard.url());
+    }
+
+    private void lingerForDashboard() throws InterruptedException {
+        if (liveDashboard != null && dashboardLinger.toMillis() > 0) {
+            say("the job and the dashboard (%s) stay up for %s", liveDashboard.url(), dashboardLinger);
+            Thread.sleep(dashboardLinger.toMillis());
         }
     }
 
