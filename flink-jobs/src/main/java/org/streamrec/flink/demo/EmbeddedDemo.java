@@ -45,10 +45,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The whole pipeline in one JVM, on embedded defaults: a Kafka broker, the four topics, a bootstrap GRU4Rec model,
- * the serving job on a local Flink cluster with its web UI, a replay of the rsc15-100k test events (with a few
- * malformed records for the dead-letter path), progress, sample recommendations and a summary; then everything
- * stops and the process exits by itself (0 when the run met its expectations).
+ * The whole pipeline in one JVM, on embedded defaults: a Kafka broker, the four topics, a bootstrap GRU4Rec model
+ * trained on the first part of the data, the serving job and the trainer job ({@link TrainerRun}) on a local Flink
+ * cluster with its web UI, a replay of the rest (the rsc15-100k test events, with a few malformed records for the
+ * dead-letter path) while the trainer publishes versions that the serving job swaps in, progress, sample
+ * recommendations and a summary; then everything stops and the process exits by itself (0 when the run met its
+ * expectations).
  *
  * <p>Stages that cannot run are skipped and named as skipped in the output and the summary; the demo never
  * pretends. Run by {@code deploy/demo.sh}; {@link #run()} is the same thing in-process, for tests.
