@@ -5,12 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import org.streamrec.flink.training.TrainerConfig;
 import org.streamrec.flink.training.TrainerJob;
 
@@ -61,14 +61,11 @@ public record TrainerRun(LocalFlinkCluster cluster, JobID job, TrainerConfig con
         }
     }
 
+    /**
+     * Flink's {@code FileUtils.deleteDirectory}: it tolerates files that disappear while it walks, as the checkpoint
+     * directories of a job that was just cancelled do while Flink cleans them up.
+     */
     static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        FileUtils.deleteDirectory(dir.toFile());
     }
 }
