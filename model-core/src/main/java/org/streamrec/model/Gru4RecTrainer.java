@@ -43,7 +43,7 @@ public final class Gru4RecTrainer {
     private final int hidden;
     private final int inputDim;
     private final int h3;
-    private final SplittableRandom dropoutRandom;
+    private SplittableRandom dropoutRandom;
     private NegativeSampleCache sampler;
 
     // Adagrad accumulators and momenta, same layout as the parameters.
@@ -393,6 +393,17 @@ public final class Gru4RecTrainer {
                     + slotHidden.length + " (batch_size x hidden)");
         }
         System.arraycopy(states, 0, slotHidden, 0, states.length);
+    }
+
+    /**
+     * Restarts the dropout and negative-sampling random streams from {@code streamSeed} (cached samples are dropped).
+     * A streaming trainer calls it at each checkpoint with a seed derived from its progress, and again after a restore
+     * from that checkpoint, so a restored run draws the same numbers as one that never stopped (SplittableRandom
+     * cannot export its position).
+     */
+    public void reseed(long streamSeed) {
+        dropoutRandom = new SplittableRandom(streamSeed);
+        sampler.reseed(new SplittableRandom(streamSeed).split().nextLong());
     }
 
     /** Counts events into the model's popularity (used by logQ and, after {@link #refreshSampler}, by sampling). */

@@ -13,7 +13,7 @@ public final class NegativeSampleCache {
     private final int nSample;
     private final double alpha;
     private final int cacheBatches;
-    private final SplittableRandom random;
+    private SplittableRandom random;
     private double[] cdf = new double[0];
     private int items;
     private int[] cache = new int[0];
@@ -44,6 +44,13 @@ public final class NegativeSampleCache {
         }
         this.cdf = c;
         this.items = itemCount;
+        this.filledBatches = 0;
+        this.pointer = 0;
+    }
+
+    /** Restarts the random stream from {@code seed} and drops cached samples. */
+    public void reseed(long seed) {
+        this.random = new SplittableRandom(seed);
         this.filledBatches = 0;
         this.pointer = 0;
     }

@@ -18,10 +18,28 @@ import org.streamrec.flink.replay.ReplaySummary;
  * @param webUi          the Flink web UI address, null when no cluster was started
  * @param skipped        every stage that was skipped, with the reason, in the order they came
  * @param problems       every way the run fell short of what it expected
+ * @param training       what the trainer job published and which versions answered, null when it did not run
  */
 public record DemoReport(long plannedEvents, int malformed, String model, ReplaySummary replay, Map<String, Long> eventsTopic,
                          boolean servingRan, OutputMonitor.Tally output, URI webUi, List<String> skipped,
-                         List<String> problems) {
+                         List<String> problems, Training training) {
+
+    /**
+     * What the trainer job did, as seen on the topics.
+     *
+     * @param versionsPublished             versions announced on model-updates, in order
+     * @param pairsTrained                  training pairs of the last announced version
+     * @param lastLoss                      its last mini-batch loss
+     * @param firstEmitMillisByModelVersion each model version seen on the output, with its first emit time
+     */
+    public record Training(List<Long> versionsPublished, long pairsTrained, double lastLoss,
+                           java.util.SortedMap<Long, Long> firstEmitMillisByModelVersion) {
+
+        /** Versions above the lowest one that answered on the output: hot swaps the serving job made. */
+        public int swapsSeen() {
+            return Math.max(0, firstEmitMillisByModelVersion.size() - 1);
+        }
+    }
 
     public boolean succeeded() {
         return problems.isEmpty();

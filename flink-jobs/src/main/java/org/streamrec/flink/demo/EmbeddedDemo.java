@@ -46,16 +46,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The whole pipeline in one JVM, on embedded defaults: a Kafka broker, the four topics, a bootstrap GRU4Rec model,
- * the serving job on a local Flink cluster with its web UI, a replay of the rsc15-100k test events (with a few
- * malformed records for the dead-letter path), progress, sample recommendations and a summary; then everything
- * stops and the process exits by itself (0 when the run met its expectations).
+ * The whole pipeline in one JVM, on embedded defaults: a Kafka broker, the four topics, a bootstrap GRU4Rec model
+ * trained on the first part of the data, the serving job and the trainer job ({@link TrainerRun}) on a local Flink
+ * cluster with its web UI, a replay of the rest (the rsc15-100k test events, with a few malformed records for the
+ * dead-letter path) while the trainer publishes versions that the serving job swaps in, progress, sample
+ * recommendations and a summary; then everything stops and the process exits by itself (0 when the run met its
+ * expectations).
  *
  * <p>Stages that cannot run are skipped and named as skipped in the output and the summary; the demo never
  * pretends. Run by {@code deploy/demo.sh}; {@link #run()} is the same thing in-process, for tests.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Embedded end-to-end demo: Kafka + Flink serving job + replay of rsc15-100k test events.")
+        description = "Embedded end-to-end demo: Kafka + Flink serving and trainer jobs + replay of rsc15-100k test events.")
 public final class EmbeddedDemo implements Callable<Integer> {
 
     static final String EVENTS = "events";
@@ -88,6 +90,16 @@ public final class EmbeddedDemo implements Callable<Integer> {
 
     @Option(names = "--hidden", defaultValue = "100", description = "GRU hidden size of the bootstrap model (default: ${DEFAULT-VALUE}).")
     int hidden;
+
+    @Option(names = "--trainer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the trainer job next to the serving job: it trains the bootstrap model on the replayed events"
+                    + " and publishes versions that the serving job swaps in; --no-trainer serves the bootstrap model frozen"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean trainer;
+
+    @Option(names = "--publish-every", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Trainer: checkpoint and publish a new version this often while events arrive (default: ${DEFAULT-VALUE}).")
+    Duration publishEvery;
 
     @Option(names = "--sessions", description = "Replay only the first N test sessions (by start time).")
     Integer sessions;
@@ -147,6 +159,9 @@ public final class EmbeddedDemo implements Callable<Integer> {
     private String jobMetricsLine;
     private long startNanos;
     private Dashboard liveDashboard;
+    private TrainerRun trainerRun;
+    private ModelUpdatesMonitor modelUpdates;
+    private long replayEndMillis;
 
     public static void main(String[] args) {
         // The demo talks on stdout itself; broker and Flink internals log only warnings (see log4j2-demo.properties).
@@ -207,6 +222,9 @@ public final class EmbeddedDemo implements Callable<Integer> {
             ServingRun serving = startServing(kafka, modelUri, skipped);
             try {
                 startDashboard(kafka, serving);
+                if (serving != null && trainer) {
+                    startTrainer(kafka, serving, modelUri);
+                }
                 return replayAndReport(kafka, plan, factory, slice, serving, skipped, problems);
             } finally {
                 if (liveDashboard != null) {
@@ -233,6 +251,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
     private DemoReport replayAndReport(EmbeddedKafka kafka, ReplayPlan plan, ClickEventFactory factory, List<Session> slice,
                                        ServingRun serving, List<String> skipped, List<String> problems) throws Exception {
         List<String> sampleUsers = sampleUsers(plan, factory);
+        DemoReport.Training training = null;
         try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k,
                 Set.copyOf(sampleUsers))) {
             monitor.start();
@@ -254,11 +273,13 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 if (monitor.failure() != null) {
                     problems.add("the output monitor failed: " + monitor.failure());
                 }
+                training = training(monitor, plan.size(), problems);
                 lingerForDashboard();
                 stopServing(serving);
             }
             DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null,
-                    tally, serving != null ? serving.cluster.webUi() : null, List.copyOf(skipped), List.copyOf(problems));
+                    tally, serving != null ? serving.cluster.webUi() : null, List.copyOf(skipped), List.copyOf(problems),
+                    training);
             printSummary(report);
             return report;
         }
@@ -322,7 +343,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
         Configuration flink = RecommenderJob.flinkConfiguration(config);
         flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
         flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
-        LocalFlinkCluster cluster = LocalFlinkCluster.start(flink, webUiPort, parallelism);
+        LocalFlinkCluster cluster = LocalFlinkCluster.start(flink, webUiPort, parallelism + (trainer ? 1 : 0));
         say("Flink cluster up, web UI at %s%s", cluster.webUi(),
                 cluster.webUi().getPort() == webUiPort ? "" : " (port " + webUiPort + " was taken)");
         try {
@@ -366,6 +387,43 @@ public final class EmbeddedDemo implements Callable<Integer> {
         }
     }
 
+    /** The trainer job on the serving job's cluster, from the same bootstrap snapshot, publishing to model-updates. */
+    private void startTrainer(EmbeddedKafka kafka, ServingRun serving, String modelUri) throws Exception {
+        modelUpdates = new ModelUpdatesMonitor(kafka.bootstrapServers(), MODEL_UPDATES).start();
+        String every = publishEvery.toMillis() + " ms";
+        trainerRun = TrainerRun.start(serving.cluster, kafka.bootstrapServers(), EVENTS, MODEL_UPDATES, modelUri,
+                List.of("--publish-every", every, "--checkpoint-interval", every));
+        say("trainer job %s running: trains the bootstrap model on the replayed events, publishes a version every %,d ms"
+                + " (at checkpoints) to '%s'", trainerRun.job(), publishEvery.toMillis(), MODEL_UPDATES);
+    }
+
+    /** What the trainer published and which versions answered on the output; null when the trainer did not run. */
+    private DemoReport.Training training(OutputMonitor monitor, long plannedEvents, List<String> problems)
+            throws InterruptedException {
+        if (trainerRun == null) {
+            return null;
+        }
+        // The trainer publishes at its checkpoints; give it time to publish a version trained on every replayed event.
+        long deadline = System.nanoTime() + Math.max(30_000, 3 * publishEvery.toMillis()) * 1_000_000L;
+        List<ModelUpdatesMonitor.Seen> announced = modelUpdates.seen();
+        while ((announced.isEmpty() || announced.get(announced.size() - 1).metric("eventsConsumed") < plannedEvents)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            announced = modelUpdates.seen();
+        }
+        DemoReport.Training t = new DemoReport.Training(announced.stream().map(ModelUpdatesMonitor.Seen::version).toList(),
+                announced.isEmpty() ? 0 : (long) announced.get(announced.size() - 1).metric("eventsTrained"),
+                announced.isEmpty() ? Double.NaN : announced.get(announced.size() - 1).metric("trainingLoss"),
+                monitor.firstEmitMillisByModelVersion());
+        if (announced.isEmpty()) {
+            problems.add("the trainer published no model version");
+        } else if (t.swapsSeen() == 0 && announced.get(0).receivedMillis() < replayEndMillis) {
+            problems.add("version " + announced.get(0).version() + " was announced during the replay, but no"
+                    + " recommendation carries a version above the bootstrap model's");
+        }
+        return t;
+    }
+
     private boolean servingStopped;
 
     private void stopServing(ServingRun serving) throws Exception {
@@ -374,6 +432,14 @@ public final class EmbeddedDemo implements Callable<Integer> {
         }
         servingStopped = true;
         try {
+            if (trainerRun != null) {
+                try {
+                    trainerRun.stop();
+                    say("trainer job stopped");
+                } finally {
+                    modelUpdates.close();
+                }
+            }
             JobStatus status = serving.cluster.cancel(serving.job, Duration.ofSeconds(60));
             say("serving job %s", status.name().toLowerCase());
         } finally {
@@ -425,6 +491,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                             progress.malformedSent(), progress.intervalRate(), serving == null ? "" : " | " + describe(monitor.tally())));
             replayer.onSend(event -> monitor.sent(event.getEventId(), System.currentTimeMillis()));
             ReplaySummary summary = replayer.run(slice, limit == null ? Long.MAX_VALUE : limit, malformed);
+            replayEndMillis = System.currentTimeMillis();
             say("%s", summary.describe());
             return summary;
         }
@@ -545,6 +612,16 @@ public final class EmbeddedDemo implements Callable<Integer> {
             say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (from the output: next event of the same session)",
                     t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
             say("job metrics:     %s", jobMetricsLine);
+            DemoReport.Training training = report.training();
+            if (training != null) {
+                say("trainer:         published %d version(s) %s; last: %,d pairs trained, loss %.4f",
+                        training.versionsPublished().size(), training.versionsPublished(), training.pairsTrained(),
+                        training.lastLoss());
+                say("model swaps:     %d seen on the output; first answer by each version: %s", training.swapsSeen(),
+                        training.firstEmitMillisByModelVersion().entrySet().stream()
+                                .map(e -> String.format("v%d at %s", e.getKey(), java.time.Instant.ofEpochMilli(e.getValue())))
+                                .collect(Collectors.joining(", ")));
+            }
             say("latency:         send -> emitted by the job: %s; send -> visible to a read_committed consumer: %s"
                     + " (includes waiting for the checkpoint that commits it)", t.sendToEmit(), t.sendToVisible());
         }

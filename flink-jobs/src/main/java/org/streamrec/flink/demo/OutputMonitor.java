@@ -70,6 +70,7 @@ public final class OutputMonitor implements AutoCloseable {
     private final Set<String> watchedUsers;
     private final Map<String, Recommendation> byEventOfWatchedUsers = new HashMap<>();
     private final Map<String, Long> deadLettersByCode = new TreeMap<>();
+    private final TreeMap<Long, Long> firstEmitMillisByModelVersion = new TreeMap<>();
     private long recommendations;
     private long undecodable;
     private long deadLetters;
@@ -136,6 +137,7 @@ public final class OutputMonitor implements AutoCloseable {
         }
         Recommendation r = decoded.value();
         recommendations++;
+        firstEmitMillisByModelVersion.merge(r.getModelVersion(), r.getEmitTime().toEpochMilli(), Math::min);
         if (r.getStrategy() == org.streamrec.avro.RecommendationStrategy.FALLBACK) {
             fallback++;
         }
@@ -173,6 +175,14 @@ public final class OutputMonitor implements AutoCloseable {
         return new Tally(recommendations, accuracy.answered(), accuracy.duplicates(), accuracy.unknownTriggers(),
                 undecodable, deadLetters, new TreeMap<>(deadLettersByCode), fallback, accuracy.predictions(),
                 accuracy.hitRate(), accuracy.mrr(), accuracy.k(), Latency.of(sendToEmit, timed), Latency.of(sendToVisible, timed));
+    }
+
+    /**
+     * Every model version seen on the output, with the emit time (epoch ms) of its first recommendation: a version
+     * above the first one is a hot swap the serving job made, as its users see it.
+     */
+    public synchronized TreeMap<Long, Long> firstEmitMillisByModelVersion() {
+        return new TreeMap<>(firstEmitMillisByModelVersion);
     }
 
     /** Records when an event was sent, so its answer can be timed; called from the replay thread. */

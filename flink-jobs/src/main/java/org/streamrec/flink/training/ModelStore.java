@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -26,6 +31,7 @@ import org.streamrec.model.ModelSnapshot;
 final class ModelStore {
 
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d+)");
+    private static final Pattern CHECKPOINT_DIR = Pattern.compile("chk-(\\d+)");
 
     private final String rootUri;
 
@@ -96,9 +102,57 @@ final class ModelStore {
         return max;
     }
 
-    void delete(String uri) throws IOException {
-        org.apache.flink.core.fs.Path dir = new org.apache.flink.core.fs.Path(uri);
-        dir.getFileSystem().delete(dir, true);
+    /**
+     * Deletes all but the newest {@code keepCheckpoints} {@code checkpoints/chk-<id>} snapshots and all but the newest
+     * {@code keepVersions} {@code v<n>} snapshots (0 keeps every version), never one of {@code inUse}. Snapshots of
+     * earlier runs of the job count too, so a store does not grow with every restart.
+     *
+     * @return the URIs deleted
+     */
+    List<String> prune(int keepCheckpoints, int keepVersions, Set<String> inUse) throws IOException {
+        List<String> deleted = new ArrayList<>();
+        org.apache.flink.core.fs.Path root = new org.apache.flink.core.fs.Path(rootUri);
+        deleted.addAll(pruneNumbered(new org.apache.flink.core.fs.Path(root, "checkpoints"), CHECKPOINT_DIR,
+                keepCheckpoints, inUse));
+        if (keepVersions > 0) {
+            deleted.addAll(pruneNumbered(root, VERSION_DIR, keepVersions, inUse));
+        }
+        return deleted;
+    }
+
+    private List<String> pruneNumbered(org.apache.flink.core.fs.Path parent, Pattern name, int keep, Set<String> inUse)
+            throws IOException {
+        FileSystem fs = parent.getFileSystem();
+        if (!fs.exists(parent)) {
+            return List.of();
+        }
+        TreeMap<Long, org.apache.flink.core.fs.Path> numbered = new TreeMap<>();
+        FileStatus[] entries = fs.listStatus(parent);
+        if (entries != null) {
+            for (FileStatus status : entries) {
+                Matcher m = name.matcher(status.getPath().getName());
+                if (status.isDir() && m.matches()) {
+                    numbered.put(Long.parseLong(m.group(1)), status.getPath());
+                }
+            }
+        }
+        Set<String> keepNames = new HashSet<>();
+        for (String uri : inUse) {
+            keepNames.add(new org.apache.flink.core.fs.Path(uri).getName());
+        }
+        List<String> deleted = new ArrayList<>();
+        int toDelete = numbered.size() - Math.max(0, keep);
+        for (org.apache.flink.core.fs.Path dir : numbered.values()) {
+            if (toDelete-- <= 0) {
+                break;
+            }
+            if (keepNames.contains(dir.getName())) {
+                continue;
+            }
+            fs.delete(dir, true);
+            deleted.add(dir.toString());
+        }
+        return deleted;
     }
 
     private static void upload(FileSystem fs, Path localDir, String name, org.apache.flink.core.fs.Path target)

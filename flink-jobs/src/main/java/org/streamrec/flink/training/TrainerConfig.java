@@ -67,7 +67,7 @@ public final class TrainerConfig {
             description = "Publish a version once this many events were trained since the last one (default: ${DEFAULT-VALUE}).")
     private long publishEveryEvents;
 
-    @Option(names = "--publish-every", defaultValue = "5 min", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--publish-every", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
             description = "... or once this much time has passed, if any event was trained; checked at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration publishEvery;
@@ -80,10 +80,20 @@ public final class TrainerConfig {
             description = "Event-time inactivity that ends a session without a producer session id (default: ${DEFAULT-VALUE}).")
     private Duration sessionGap;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "30 s", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--checkpoint-interval", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
             description = "Checkpoint interval; snapshots are written and versions published at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration checkpointInterval;
+
+    @Option(names = "--retained-checkpoint-snapshots", defaultValue = "3",
+            description = "Checkpoint-only snapshots (checkpoints/chk-<id>) kept in the store, newest first; at least "
+                    + "Flink's state.checkpoints.num-retained (default: ${DEFAULT-VALUE}).")
+    private int retainedCheckpointSnapshots;
+
+    @Option(names = "--retained-versions", defaultValue = "20",
+            description = "Published versions (v<n>) kept in the store, newest first, for rollback; 0 keeps all "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private int retainedVersions;
 
     @Option(names = "--parallelism", defaultValue = "-1",
             description = "Parallelism of source and decoding (the trainer itself always runs with 1); -1 keeps the "
@@ -138,6 +148,12 @@ public final class TrainerConfig {
                 errors.add(d[0] + " must be positive, was " + TimeUtils.formatWithHighestUnit(value));
             }
         }
+        if (retainedCheckpointSnapshots < 1) {
+            errors.add("--retained-checkpoint-snapshots must be at least 1, was " + retainedCheckpointSnapshots);
+        }
+        if (retainedVersions < 0) {
+            errors.add("--retained-versions must be 0 (all) or more, was " + retainedVersions);
+        }
         if (parallelism == 0 || parallelism < -1) {
             errors.add("--parallelism must be positive or -1, was " + parallelism);
         }
@@ -168,7 +184,7 @@ public final class TrainerConfig {
     public TrainerSettings settings() {
         return new TrainerSettings(modelStore, bootstrapModel, new LinkedHashMap<>(gru4recParams().toMap()),
                 publishEveryEvents, publishEvery.toMillis(), samplerRefreshEvents, sessionGap.toMillis(),
-                bootstrapServers, modelUpdatesTopic, modelName);
+                bootstrapServers, modelUpdatesTopic, modelName, retainedCheckpointSnapshots, retainedVersions);
     }
 
     public String bootstrapServers() {

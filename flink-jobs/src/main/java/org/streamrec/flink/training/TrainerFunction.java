@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,9 +63,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * a version written for a checkpoint that then failed is never announced, so announced versions can skip numbers.
  *
  * <p>The slots' GRU hidden states and which session holds which slot are checkpointed too, so restored sessions
- * continue with their hidden state. Lost on a restore: the position of the dropout and sampler random streams;
- * events after the checkpoint are read again from the checkpointed Kafka offsets and trained again, which is what
- * a model that never failed would have seen.
+ * continue with their hidden state. The dropout and sampler random streams restart at every checkpoint from the seed
+ * and the number of pairs trained, and a restore restarts them the same way, so a restored run draws what the
+ * uninterrupted one drew. Events after the checkpoint are read again from the checkpointed Kafka offsets and trained
+ * again, which is what a model that never failed would have seen. Before re-sending the announcements of the
+ * checkpoint it restored from, a restored trainer reads the tail of the topic, so a version whose announcement went
+ * out before the failure is not published twice. After each completed checkpoint the store keeps only the newest
+ * {@code retainedCheckpointSnapshots} checkpoint snapshots and {@code retainedVersions} versions.
  */
 final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements CheckpointedFunction, CheckpointListener {
 
@@ -83,7 +89,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     /** The operator state. */
     record Checkpointed(String snapshotUri, long lastWrittenVersion, long lastAnnouncedVersion, long eventsTrained,
                         List<LiveSessionBatcher.LiveSession> liveSessions, float[] slotHiddenStates,
-                        List<PendingAnnouncement> pending) {
+                        List<PendingAnnouncement> pending, long eventsConsumed, long maxEventTime, long trainNanos) {
     }
 
     private transient ListState<String> state;
@@ -92,11 +98,13 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     private transient Gru4RecTrainer trainer;
     private transient LiveSessionBatcher batcher;
     private transient TreeMap<Long, PendingAnnouncement> pending;
-    private transient TreeMap<Long, String> checkpointSnapshots;
     private transient String lastSnapshotUri;
     private transient long lastWrittenVersion;
     private transient long lastAnnouncedVersion;
     private transient long eventsTrained;
+    private transient long eventsConsumed;
+    private transient long maxEventTime;
+    private transient long trainNanos;
     private transient long eventsSinceSnapshot;
     private transient long eventsSincePublish;
     private transient long lastPublishMillis;
@@ -117,7 +125,6 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("trainer", Types.STRING));
         store = new ModelStore(settings.modelStoreUri());
         pending = new TreeMap<>();
-        checkpointSnapshots = new TreeMap<>();
         Checkpointed restored = null;
         if (context.isRestored()) {
             for (String json : state.get()) {
@@ -131,6 +138,9 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             lastWrittenVersion = restored.lastWrittenVersion();
             lastAnnouncedVersion = restored.lastAnnouncedVersion();
             eventsTrained = restored.eventsTrained();
+            eventsConsumed = restored.eventsConsumed();
+            maxEventTime = restored.maxEventTime();
+            trainNanos = restored.trainNanos();
             sessions = restored.liveSessions();
             for (PendingAnnouncement p : restored.pending()) {
                 pending.put(p.checkpointId(), p);
@@ -162,6 +172,9 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         });
         lastWrittenVersion = Math.max(Math.max(lastWrittenVersion, model.version()), highestInStore);
         samplerNeverRefreshed = true;
+        if (restored != null) {
+            restartRandomStreams(); // as the run that wrote this checkpoint did right after writing it
+        }
         batcher = new LiveSessionBatcher(model.params().batchSize(), settings.sessionGapMillis(), this::trainStep);
         boolean slotsRestored = false;
         if (restored != null && restored.slotHiddenStates() != null
@@ -190,7 +203,21 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         metrics.gauge("lastPublishedVersion", () -> lastAnnouncedVersion);
         metrics.gauge("items", () -> model.itemCount());
         metrics.gauge("liveSessions", () -> batcher.liveSessionCount());
-        // Announcements restored as pending belong to the completed checkpoint we restored from.
+        // Announcements restored as pending belong to the completed checkpoint we restored from. Its completion may
+        // have been notified before the failure, and then they are on the topic already.
+        if (!pending.isEmpty()) {
+            long onTopic = AnnouncedVersions.highest(settings.bootstrapServers(), settings.modelUpdatesTopic(),
+                    settings.modelName(), java.time.Duration.ofSeconds(60));
+            pending.values().removeIf(p -> {
+                if (p.version() <= onTopic) {
+                    LOG.info("version {} was announced before the restore (the topic holds version {})", p.version(),
+                            onTopic);
+                    lastAnnouncedVersion = Math.max(lastAnnouncedVersion, p.version());
+                    return true;
+                }
+                return false;
+            });
+        }
         announcePending(Long.MAX_VALUE);
     }
 
@@ -204,6 +231,8 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             newItems.inc();
         }
         trainer.observe(row);
+        eventsConsumed++;
+        maxEventTime = Math.max(maxEventTime, event.getEventTime().toEpochMilli());
         String session = event.getSessionId() != null ? event.getSessionId() : event.getUserId();
         batcher.add(session, row, event.getEventTime().toEpochMilli());
         eventsSinceSnapshot++;
@@ -219,7 +248,9 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             samplerNeverRefreshed = false;
             eventsSinceSamplerRefresh = 0;
         }
+        long start = System.nanoTime();
         double loss = trainer.trainIncremental(inputs, targets, reset);
+        trainNanos += System.nanoTime() - start;
         eventsSinceSamplerRefresh += inputs.length;
         eventsTrained += inputs.length;
         return loss;
@@ -231,8 +262,11 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         batcher.flush();
         batcher.expireIdle();
         long now = System.currentTimeMillis();
+        // Checked at checkpoints, whose trigger times jitter: with --publish-every equal to the checkpoint interval,
+        // an exact comparison would skip every other checkpoint.
+        long slack = Math.min(1_000, settings.publishEveryMillis() / 10);
         boolean publish = eventsSincePublish >= settings.publishEveryEvents()
-                || (eventsSincePublish > 0 && now - lastPublishMillis >= settings.publishEveryMillis());
+                || (eventsSincePublish > 0 && now - lastPublishMillis >= settings.publishEveryMillis() - slack);
         if (publish) {
             long version = lastWrittenVersion + 1;
             model.bumpVersion(version);
@@ -243,6 +277,10 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             metrics.put("trainingLoss", batcher.lastLoss());
             metrics.put("eventsTrained", (double) eventsTrained);
             metrics.put("liveSessions", (double) batcher.liveSessionCount());
+            metrics.put("eventsConsumed", (double) eventsConsumed);
+            // Newest event time trained on (epoch ms, exact in a double): what a freshness measurement needs.
+            metrics.put("maxEventTimeMillis", (double) maxEventTime);
+            metrics.put("trainSeconds", trainNanos / 1e9);
             pending.put(checkpointId, new PendingAnnouncement(checkpointId, version, model.parentVersion(),
                     written.uri(), written.checksum(), model.itemCount(), model.eventsSeen(), now, metrics));
             eventsSincePublish = 0;
@@ -254,26 +292,35 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         } else if (eventsSinceSnapshot > 0 || lastSnapshotUri == null) {
             ModelStore.Written written = store.write(model, trainer, store.checkpointUri(checkpointId));
             lastSnapshotUri = written.uri();
-            checkpointSnapshots.put(checkpointId, written.uri());
             eventsSinceSnapshot = 0;
             snapshotsWritten.inc();
         }
         state.update(List.of(JSON.writeValueAsString(new Checkpointed(lastSnapshotUri, lastWrittenVersion,
                 lastAnnouncedVersion, eventsTrained, batcher.liveSessions(), trainer.slotHiddenStates(),
-                new ArrayList<>(pending.values())))));
+                new ArrayList<>(pending.values()), eventsConsumed, maxEventTime, trainNanos))));
+        restartRandomStreams();
+    }
+
+    /**
+     * Restarts the dropout and sampling streams from the seed and the number of pairs trained, and rebuilds the
+     * sampler before the next step. Done after every checkpoint and after a restore from one, so the restored run
+     * draws what the uninterrupted run drew instead of starting over from the seed.
+     */
+    private void restartRandomStreams() {
+        trainer.reseed(model.params().seed() * 0x9E3779B97F4A7C15L + eventsTrained);
+        samplerNeverRefreshed = true;
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         announcePending(checkpointId);
-        // Checkpoint-only snapshots older than the newest one a completed checkpoint refers to are not needed by
-        // any restore (Flink restores from the latest completed checkpoint).
-        Long newestCompleted = checkpointSnapshots.floorKey(checkpointId);
-        if (newestCompleted != null) {
-            for (Map.Entry<Long, String> old : new ArrayList<>(checkpointSnapshots.headMap(newestCompleted).entrySet())) {
-                store.delete(old.getValue());
-                checkpointSnapshots.remove(old.getKey());
-            }
+        // Flink restores from one of its retained checkpoints, each of which refers to the newest snapshot written
+        // at or before it: keeping as many chk-* snapshots as Flink keeps checkpoints keeps every one a restore needs.
+        Set<String> inUse = new HashSet<>();
+        inUse.add(lastSnapshotUri);
+        pending.values().forEach(p -> inUse.add(p.uri()));
+        for (String deleted : store.prune(settings.retainedCheckpointSnapshots(), settings.retainedVersions(), inUse)) {
+            LOG.debug("deleted snapshot {}", deleted);
         }
     }
 

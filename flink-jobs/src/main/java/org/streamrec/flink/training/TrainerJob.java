@@ -68,7 +68,7 @@ public final class TrainerJob {
         if (config.parallelism() > 0) {
             env.setParallelism(config.parallelism());
         }
-        return env.fromSource(events, WatermarkStrategy.noWatermarks(), "events")
+        return env.fromSource(events, WatermarkStrategy.noWatermarks(), "events").uid("events-source")
                 .process(new DecodeAndValidate(), new AvroTypeInfo<>(ClickEvent.class))
                 .name("decode-and-validate").uid("decode-and-validate");
     }

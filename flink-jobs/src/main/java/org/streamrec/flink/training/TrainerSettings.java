@@ -16,9 +16,12 @@ import java.util.Map;
  * @param bootstrapServers Kafka, for the announcements
  * @param modelUpdatesTopic compacted topic of {@code ModelAnnouncement}s
  * @param modelName        key of the announcements (compaction keeps the newest per key)
+ * @param retainedCheckpointSnapshots how many {@code checkpoints/chk-<id>} snapshots the store keeps (the newest)
+ * @param retainedVersions how many published {@code v<n>} snapshots the store keeps (the newest); 0 keeps all
  */
 public record TrainerSettings(String modelStoreUri, String bootstrapUri, Map<String, String> params,
                               long publishEveryEvents, long publishEveryMillis, long samplerRefreshEvents,
                               long sessionGapMillis, String bootstrapServers, String modelUpdatesTopic,
-                              String modelName) implements Serializable {
+                              String modelName, int retainedCheckpointSnapshots, int retainedVersions)
+        implements Serializable {
 }

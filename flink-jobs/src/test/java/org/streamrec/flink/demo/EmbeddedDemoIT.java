@@ -12,18 +12,22 @@ import org.streamrec.data.Session;
 import org.streamrec.flink.replay.MalformedRecords;
 import org.streamrec.flink.replay.ReplayTool;
 
-/** The embedded demo in-process on a small slice: what it replays, reads back and reports. */
+/**
+ * The embedded demo in-process on a small slice: what it replays, reads back and reports, and that the trainer job
+ * running next to the serving job published versions the serving job swapped in while the replay went on.
+ */
 class EmbeddedDemoIT {
 
-    private static final int SESSIONS = 40;
+    private static final int SESSIONS = 60;
     private static final int MALFORMED = 5;
 
     @Test
     void smallDemoReplaysItsSliceAndAccountsForEveryRecord() throws Exception {
         StringWriter text = new StringWriter();
         EmbeddedDemo demo = EmbeddedDemo.parse(new PrintWriter(text, true),
-                "--sessions", String.valueOf(SESSIONS), "--rate", "0", "--malformed", String.valueOf(MALFORMED),
-                "--epochs", "1", "--checkpoint-interval", "500ms", "--progress-interval", "1s");
+                // Paced over about 9 s so that versions published every second reach the serving job mid-replay.
+                "--sessions", String.valueOf(SESSIONS), "--rate", "25", "--malformed", String.valueOf(MALFORMED),
+                "--epochs", "1", "--checkpoint-interval", "500ms", "--progress-interval", "1s", "--publish-every", "1s");
 
         DemoReport report = demo.run();
         String output = text.toString();
@@ -57,7 +61,17 @@ class EmbeddedDemoIT {
         assertThat(out.sendToEmit().count()).as("every answer timed from its send").isEqualTo(expectedEvents);
         assertThat(out.sendToVisible().p50()).as("visible only after the job emitted it")
                 .isGreaterThanOrEqualTo(out.sendToEmit().p50());
-        assertThat(output).contains("Flink cluster up, web UI at http://127.0.0.1:").contains("result:          OK");
+        DemoReport.Training training = report.training();
+        assertThat(training).as("the trainer ran").isNotNull();
+        assertThat(training.versionsPublished()).as(output).isNotEmpty().isSorted().doesNotHaveDuplicates();
+        assertThat(training.versionsPublished().get(0)).as("above the bootstrap model's version 1").isGreaterThan(1);
+        assertThat(training.pairsTrained()).isPositive();
+        assertThat(training.firstEmitMillisByModelVersion().firstKey()).as("answers start with the bootstrap model")
+                .isEqualTo(1);
+        assertThat(training.swapsSeen()).as("the serving job swapped in a trained version: %s", output).isPositive();
+        assertThat(training.versionsPublished()).containsAll(training.firstEmitMillisByModelVersion().tailMap(2L).keySet());
+        assertThat(output).contains("Flink cluster up, web UI at http://127.0.0.1:").contains("result:          OK")
+                .contains("trainer job stopped");
         assertThat(output).contains("stopped: broker and data directory removed");
     }
 }

@@ -29,7 +29,7 @@ class TrainerFunctionTest {
     private TrainerSettings settings() {
         return new TrainerSettings(dir.resolve("store").toUri().toString(), null,
                 Map.of("layers", "8", "batch_size", "4", "n_sample", "16"), Long.MAX_VALUE, Long.MAX_VALUE, 50,
-                30 * 60_000L, "127.0.0.1:1", "model-updates", "model");
+                30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
     }
 
     private static OneInputStreamOperatorTestHarness<ClickEvent, Void> harness(TrainerSettings settings)
@@ -79,8 +79,18 @@ class TrainerFunctionTest {
         Gru4RecModel model = ModelSnapshot.load(dir.resolve("store/checkpoints/chk-2"));
         assertThat(model.vocabulary().indexOf("i6")).isEqualTo(6);
         assertThat(model.popularityOf(6)).isEqualTo(10);
-        // chk-1 belonged to the first run (not this operator's): only snapshots this run wrote are cleaned up.
+        // Retention (2 checkpoint snapshots) counts the first run's chk-1 too.
         assertThat(Files.exists(chk1)).isTrue();
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings())) {
+            h.initializeState(state);
+            h.open();
+            feed(h, "u", 10, 5, 2);
+            h.snapshot(3, 3);
+            h.notifyOfCompletedCheckpoint(3);
+        }
+        assertThat(Files.exists(chk1)).as("older than the 2 newest").isFalse();
+        assertThat(dir.resolve("store/checkpoints/chk-2")).exists();
+        assertThat(dir.resolve("store/checkpoints/chk-3")).exists();
     }
 
     @Test
@@ -103,18 +113,18 @@ class TrainerFunctionTest {
     }
 
     /**
-     * Without randomness in training (no dropout, no sampled negatives), a run restored from checkpoint 1 ends with
-     * exactly the parameters of a run that never stopped: model, Adagrad state, vocabulary, popularity, live sessions
-     * and the slots' hidden states all come back.
+     * With dropout and sampled negatives, a run restored from checkpoint 1 ends with exactly the parameters of a run
+     * that never stopped: model, Adagrad state, vocabulary, popularity, live sessions, the slots' hidden states and
+     * the positions of the random streams all come back.
      */
     @Test
     void aRestoredRunTrainsExactlyLikeAnUninterruptedOne() throws Exception {
-        Map<String, String> params = Map.of("layers", "8", "batch_size", "4", "n_sample", "0",
-                "dropout_p_embed", "0", "dropout_p_hidden", "0");
+        Map<String, String> params = Map.of("layers", "8", "batch_size", "4", "n_sample", "16",
+                "dropout_p_embed", "0.25", "dropout_p_hidden", "0.25");
         TrainerSettings straight = new TrainerSettings(dir.resolve("straight").toUri().toString(), null, params,
-                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model");
+                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
         TrainerSettings restarted = new TrainerSettings(dir.resolve("restarted").toUri().toString(), null, params,
-                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model");
+                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
         try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(straight)) {
             h.open();
             feed(h, "u", 6, 0, 4);

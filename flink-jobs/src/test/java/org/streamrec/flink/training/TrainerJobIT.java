@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,8 @@ import java.util.function.Predicate;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
@@ -25,6 +26,7 @@ import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +60,8 @@ import org.streamrec.model.TrainingListener;
  * The trainer job on a KRaft broker and a MiniCluster, from a bootstrap GRU4Rec trained on rsc15-100k train_tr.
  * First test: the trainer and the serving job run side by side on the same events topic; items the bootstrap model
  * has never seen, repeated in a fixed order, are learned by the trainer, announced, swapped in by the serving job,
- * and then recommended. Second test: a failure mid-stream; announced versions keep increasing across the restore.
+ * and then recommended. Second test (e2e): a failure mid-stream, then a kill and a restart from the retained
+ * checkpoint; announced versions keep increasing, none is published twice, every pair is trained once.
  */
 class TrainerJobIT {
 
@@ -200,8 +203,16 @@ class TrainerJobIT {
         }
     }
 
+    /**
+     * The trainer fails mid-stream (Flink restarts it from its last checkpoint), then is cancelled while events keep
+     * arriving and started again as a new job from its last retained checkpoint. Training and publishing resume each
+     * time; across both, every announced version is higher than the one before (none is published twice), each
+     * announced snapshot loads with its checksum, and every training pair in the data is trained exactly once.
+     */
     @Test
-    void versionsKeepIncreasingAcrossAFailureMidStream(@TempDir Path dir) throws Exception {
+    @Tag("e2e")
+    void trainingAndPublishingResumeAfterAFailureAndAfterAKillAndRestartFromTheRetainedCheckpoint(@TempDir Path dir)
+            throws Exception {
         Path start = bootstrapSnapshot();
         String events = "ft-events";
         String models = "ft-models"; // not compacted, so the test sees every announcement ever sent
@@ -212,68 +223,101 @@ class TrainerJobIT {
                 "--model-updates-topic", models, "--model-store", dir.resolve("store").toUri().toString(),
                 "--bootstrap-model", start.toUri().toString(), "--publish-every-events", "300",
                 "--publish-every", "2 s", "--checkpoint-interval", "300 ms", "--parallelism", "2");
+        Path checkpoints = dir.resolve("chk");
         Configuration flink = TrainerJob.flinkConfiguration(training);
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("chk").toUri().toString());
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        FAIL_NEXT.set(false);
+        FAILED.set(false);
+        JobClient first = submitTrainerWithFailureSwitch(training, flink, "trainer-first-run");
+        AvroCodec<ClickEvent> eventCodec = AvroCodec.clickEvents();
+        List<ClickEvent> traffic = traffic(3_000, 150);
+        long expectedPairs = pairs(traffic);
+        int quarter = traffic.size() / 4;
+        JobClient second = null;
+        try {
+            KAFKA.produce(records(events, eventCodec, traffic.subList(0, quarter)));
+            waitForAnnouncement(models, a -> a.getVersion() >= 2, Duration.ofSeconds(60));
+            FAIL_NEXT.set(true);
+            KAFKA.produce(records(events, eventCodec, traffic.subList(quarter, 2 * quarter)));
+            // The failure hits the first event of the second quarter; the restored job trains it and publishes.
+            long beforeKill = waitForAnnouncement(models,
+                    a -> a.getMetrics().getOrDefault("eventsConsumed", 0.0) >= 2 * quarter, Duration.ofSeconds(60))
+                    .getVersion();
+            assertThat(FAILED).as("the injected failure happened").isTrue();
+
+            // Kill: cancel the job; events keep arriving while no trainer runs.
+            first.cancel().get(30, TimeUnit.SECONDS);
+            KAFKA.produce(records(events, eventCodec, traffic.subList(2 * quarter, traffic.size())));
+            Path retained = latestRetainedCheckpoint(checkpoints.resolve(first.getJobID().toString()));
+            LOG.info("restarting from retained checkpoint {}", retained);
+            Configuration restart = new Configuration(flink);
+            restart.set(StateRecoveryOptions.SAVEPOINT_PATH, retained.toUri().toString());
+            second = submitTrainerWithFailureSwitch(training, restart, "trainer-restarted");
+            ModelAnnouncement last = waitForAnnouncement(models,
+                    a -> a.getMetrics().getOrDefault("eventsTrained", 0.0) >= expectedPairs, Duration.ofSeconds(90));
+
+            List<ModelAnnouncement> all = announcements(models);
+            LOG.info("announced versions across failure and restart: {}",
+                    all.stream().map(ModelAnnouncement::getVersion).toList());
+            long highest = 1;
+            for (ModelAnnouncement a : all) {
+                assertThat(a.getVersion()).as("announcement after version %s", highest).isGreaterThan(highest);
+                assertThat(a.getParentVersion()).isLessThan(a.getVersion());
+                highest = a.getVersion();
+            }
+            assertThat(highest).as("published after the restart").isGreaterThan(beforeKill);
+            assertThat(last.getVersion()).isEqualTo(highest);
+            // Restored counters plus the events read again from the checkpointed offsets: each pair trained once.
+            assertThat(last.getMetrics().get("eventsTrained")).isEqualTo((double) expectedPairs);
+            assertThat(last.getMetrics().get("eventsConsumed")).isEqualTo((double) traffic.size());
+            for (ModelAnnouncement a : all) {
+                assertThat(new SnapshotModelLoader().load(a.getSnapshotUri().toString(), a.getChecksum().toString(), 5)
+                        .version()).isEqualTo(a.getVersion());
+            }
+            // Retention: at most the configured number of checkpoint-only snapshots, whichever run wrote them.
+            try (var chk = java.nio.file.Files.list(dir.resolve("store/checkpoints"))) {
+                assertThat(chk.count()).isLessThanOrEqualTo(3);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // every checkpoint published a version
+            }
+        } finally {
+            if (!first.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                first.cancel().get(30, TimeUnit.SECONDS);
+            }
+            if (second != null) {
+                second.cancel().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The trainer job with a map that throws once {@link #FAIL_NEXT} is set, reading from the earliest offsets. */
+    private static JobClient submitTrainerWithFailureSwitch(TrainerConfig training, Configuration flink, String name)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         TrainerJob job = new TrainerJob(training, TrainerJob.eventsSource(training)
                 .setStartingOffsets(OffsetsInitializer.earliest()).build());
-        FAIL_NEXT.set(false);
-        FAILED.set(false);
         job.attachTrainer(job.decodedEvents(env).map(e -> {
             if (FAIL_NEXT.compareAndSet(true, false)) {
                 FAILED.set(true);
                 throw new IllegalStateException("injected failure");
             }
             return e;
-        }).returns(ClickEvent.class).name("fail-once"));
-        JobClient client = env.executeAsync("trainer-failure");
-        AvroCodec<ClickEvent> eventCodec = AvroCodec.clickEvents();
-        try {
-            List<ClickEvent> traffic = traffic(3_000, 150);
-            long expectedPairs = pairs(traffic);
-            int half = traffic.size() / 2;
-            KAFKA.produce(records(events, eventCodec, traffic.subList(0, half / 2)));
-            waitForAnnouncement(models, a -> a.getVersion() >= 2, Duration.ofSeconds(60));
-            KAFKA.produce(records(events, eventCodec, traffic.subList(half / 2, half)));
-            waitForAnnouncement(models, a -> a.getVersion() >= 3, Duration.ofSeconds(60));
-            FAIL_NEXT.set(true);
-            KAFKA.produce(records(events, eventCodec, traffic.subList(half, traffic.size())));
-            ModelAnnouncement last = waitForAnnouncement(models,
-                    a -> a.getMetrics().getOrDefault("eventsTrained", 0.0) >= expectedPairs, Duration.ofSeconds(60));
-            assertThat(FAILED).as("the injected failure happened").isTrue();
+        }).returns(ClickEvent.class).name("fail-once").uid("fail-once"));
+        return env.executeAsync(name);
+    }
 
-            List<ModelAnnouncement> all = announcements(models);
-            LOG.info("announced versions across the failure: {}",
-                    all.stream().map(ModelAnnouncement::getVersion).toList());
-            Map<Long, ModelAnnouncement> byVersion = new LinkedHashMap<>();
-            long highest = 1;
-            for (ModelAnnouncement a : all) {
-                ModelAnnouncement earlier = byVersion.putIfAbsent(a.getVersion(), a);
-                if (earlier != null) {
-                    // A restore re-sends the announcement of its checkpoint: the same snapshot, never another one.
-                    assertThat(a.getSnapshotUri()).isEqualTo(earlier.getSnapshotUri());
-                    assertThat(a.getChecksum()).isEqualTo(earlier.getChecksum());
-                    continue;
-                }
-                assertThat(a.getVersion()).as("new version after %s", highest).isGreaterThan(highest);
-                assertThat(a.getParentVersion()).isLessThan(a.getVersion());
-                highest = a.getVersion();
-            }
-            assertThat(byVersion.size()).isGreaterThanOrEqualTo(3);
-            assertThat(highest).isGreaterThan(3); // at least one version published after the restore
-            assertThat(last.getVersion()).isEqualTo(highest);
-            // Restored counters plus the events read again from the checkpointed offsets: each pair trained once.
-            assertThat(last.getMetrics().get("eventsTrained")).isEqualTo((double) expectedPairs);
-            // Every announced snapshot is still there and matches its checksum.
-            for (ModelAnnouncement a : byVersion.values()) {
-                assertThat(new SnapshotModelLoader().load(a.getSnapshotUri().toString(), a.getChecksum().toString(), 5)
-                        .version()).isEqualTo(a.getVersion());
-            }
-        } finally {
-            client.cancel().get(30, TimeUnit.SECONDS);
+    /** The newest {@code chk-<n>} directory with a {@code _metadata} file under a job's checkpoint directory. */
+    private static Path latestRetainedCheckpoint(Path jobDir) throws Exception {
+        try (var dirs = java.nio.file.Files.list(jobDir)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("chk-"))
+                    .filter(d -> java.nio.file.Files.exists(d.resolve("_metadata")))
+                    .max(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString().substring(4))))
+                    .orElseThrow(() -> new AssertionError("no retained checkpoint in " + jobDir));
         }
     }
 
