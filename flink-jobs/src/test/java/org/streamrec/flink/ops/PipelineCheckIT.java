@@ -42,6 +42,8 @@ class PipelineCheckIT {
     private static final AvroCodec<ClickEvent> EVENTS = AvroCodec.clickEvents();
     private static final AvroCodec<Recommendation> RECOMMENDATIONS = AvroCodec.recommendations();
     private static final AvroCodec<DeadLetter> DEAD_LETTERS = AvroCodec.deadLetters();
+    /** A plausible event time: ClickEventRules reject times before 1990 or far ahead of the clock. */
+    private static final Instant EVENT_TIME = Instant.parse("2026-11-23T00:00:00Z");
 
     @Test
     void failsOnMissingDuplicateAndUncommittedOutputAndPassesWhenComplete() throws Exception {
@@ -90,14 +92,14 @@ class PipelineCheckIT {
 
     private static ProducerRecord<byte[], byte[]> event(String id, String user) {
         ClickEvent event = ClickEvent.newBuilder().setEventId(id).setUserId(user).setSessionId("s-" + user)
-                .setItemId("item-" + id).setEventType(EventType.CLICK).setEventTime(Instant.ofEpochMilli(1_000)).build();
+                .setItemId("item-" + id).setEventType(EventType.CLICK).setEventTime(EVENT_TIME).build();
         return new ProducerRecord<>(Topics.EVENTS, bytes(user), EVENTS.encode(event));
     }
 
     private static ProducerRecord<byte[], byte[]> answer(String eventId, String user) {
         Recommendation r = Recommendation.newBuilder().setTriggeringEventId(eventId).setUserId(user).setSessionId("s-" + user)
                 .setItems(List.of(new RecommendedItem("item-x", 0.5f))).setModelVersion(1)
-                .setStrategy(RecommendationStrategy.MODEL).setEventTime(Instant.ofEpochMilli(1_000))
+                .setStrategy(RecommendationStrategy.MODEL).setEventTime(EVENT_TIME)
                 .setEmitTime(Instant.ofEpochMilli(2_000)).build();
         return new ProducerRecord<>(Topics.RECOMMENDATIONS, bytes(user), RECOMMENDATIONS.encode(r));
     }
