@@ -69,6 +69,9 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
     private float[] stackedScratch = new float[0];
     private int[] rowItemsScratch = new int[0];
+    private int[] activeScratch = new int[0];
+    private int[] xOffsetScratch = new int[0];
+    private int[] hOffsetScratch = new int[0];
     private float[] batchGx = new float[0];
     private float[] batchGh = new float[0];
     /** One row of scores (plus bias) of {@link #scoreRows}: small enough to stay in cache. */
@@ -293,75 +296,52 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
      * Steps {@code rows} hidden vectors at once, stored row-major in {@code hiddenRowMajor} ({@code [rows x H]}):
      * row {@code r} by item row {@code itemRows[r]}, or not at all when that is negative. Bit-identical to
      * {@link #step} on each row: every output element is accumulated over the same terms in the same order with the
-     * same float operations; only the loop nest differs, so each weight row is read once per block of batch rows
-     * (from L1) instead of once per event, which is what bounds the per-event step (a matrix-vector product streams
-     * all of {@code Wh}; BENCHMARKS.md). Not a gemm on purpose: a BLAS kernel reorders the sums (and may block them
+     * same float operations; only the loop nest differs ({@link GateKernel}): a block of rows shares each loaded weight
+     * vector, so the weights are read about once per batch instead of once per event, which is what bounds the
+     * per-event step at 512 units (a matrix-vector product streams all of {@code Wh}; BENCHMARKS.md). Not a gemm on purpose: a BLAS kernel reorders the sums (and may block them
      * by batch size), so a session's state would depend on which micro-batch it was stepped in, and the streamed
      * recommendations would drift from the offline evaluator's.
      */
     public void stepBatch(float[] hiddenRowMajor, int[] itemRows, int rows) {
         int n = itemCount();
-        for (int r = 0; r < rows; r++) {
-            if (itemRows[r] >= n) {
-                throw new IndexOutOfBoundsException("item row " + itemRows[r] + " of " + n);
-            }
-        }
         int h3 = 3 * hidden;
-        if (batchGx.length < rows * h3) {
-            batchGx = new float[rows * h3];
-            batchGh = new float[rows * h3];
+        if (activeScratch.length < rows) {
+            activeScratch = new int[rows];
+            xOffsetScratch = new int[rows];
+            hOffsetScratch = new int[rows];
         }
-        float[] table = constrained ? outEmb : inEmb;
-        // Rows per block: the block's gate accumulators (2 x block x 3H floats) stay within a 32 KB L1 data cache.
-        int block = Math.max(1, 32 * 1024 / (2 * 4 * h3));
-        for (int r0 = 0; r0 < rows; r0 += block) {
-            int r1 = Math.min(rows, r0 + block);
-            for (int r = r0; r < r1; r++) {
-                System.arraycopy(bIn, 0, batchGx, r * h3, h3);
-                System.arraycopy(bHid, 0, batchGh, r * h3, h3);
+        // Only rows with a known item are stepped; they are packed so the kernel sees a dense batch.
+        int active = 0;
+        for (int r = 0; r < rows; r++) {
+            int item = itemRows[r];
+            if (item >= n) {
+                throw new IndexOutOfBoundsException("item row " + item + " of " + n);
             }
-            for (int d = 0; d < inputDim; d++) {
-                int w = d * h3;
-                for (int r = r0; r < r1; r++) {
-                    if (itemRows[r] < 0) {
-                        continue;
-                    }
-                    float xd = table[itemRows[r] * inputDim + d];
-                    if (xd != 0f) {
-                        int g = r * h3;
-                        for (int c = 0; c < h3; c++) {
-                            batchGx[g + c] += xd * wIn[w + c];
-                        }
-                    }
-                }
+            if (item >= 0) {
+                activeScratch[active] = r;
+                xOffsetScratch[active] = item * inputDim;
+                hOffsetScratch[active] = r * hidden;
+                active++;
             }
-            for (int d = 0; d < hidden; d++) {
-                int w = d * h3;
-                for (int r = r0; r < r1; r++) {
-                    if (itemRows[r] < 0) {
-                        continue;
-                    }
-                    float hd = hiddenRowMajor[r * hidden + d];
-                    if (hd != 0f) {
-                        int g = r * h3;
-                        for (int c = 0; c < h3; c++) {
-                            batchGh[g + c] += hd * wHid[w + c];
-                        }
-                    }
-                }
-            }
-            for (int r = r0; r < r1; r++) {
-                if (itemRows[r] < 0) {
-                    continue;
-                }
-                int g = r * h3;
-                int o = r * hidden;
-                for (int j = 0; j < hidden; j++) {
-                    float rg = sigmoid(batchGx[g + j] + batchGh[g + j]);
-                    float z = sigmoid(batchGx[g + hidden + j] + batchGh[g + hidden + j]);
-                    float nn = (float) Math.tanh(batchGx[g + 2 * hidden + j] + rg * batchGh[g + 2 * hidden + j]);
-                    hiddenRowMajor[o + j] = (1f - z) * nn + z * hiddenRowMajor[o + j];
-                }
+        }
+        if (batchGx.length < active * h3) {
+            batchGx = new float[active * h3];
+            batchGh = new float[active * h3];
+        }
+        for (int a = 0; a < active; a++) {
+            System.arraycopy(bIn, 0, batchGx, a * h3, h3);
+            System.arraycopy(bHid, 0, batchGh, a * h3, h3);
+        }
+        GateKernel.INSTANCE.accumulate(batchGx, h3, constrained ? outEmb : inEmb, xOffsetScratch, active, wIn, inputDim, h3);
+        GateKernel.INSTANCE.accumulate(batchGh, h3, hiddenRowMajor, hOffsetScratch, active, wHid, hidden, h3);
+        for (int a = 0; a < active; a++) {
+            int g = a * h3;
+            int o = activeScratch[a] * hidden;
+            for (int j = 0; j < hidden; j++) {
+                float rg = sigmoid(batchGx[g + j] + batchGh[g + j]);
+                float z = sigmoid(batchGx[g + hidden + j] + batchGh[g + hidden + j]);
+                float nn = (float) Math.tanh(batchGx[g + 2 * hidden + j] + rg * batchGh[g + 2 * hidden + j]);
+                hiddenRowMajor[o + j] = (1f - z) * nn + z * hiddenRowMajor[o + j];
             }
         }
     }

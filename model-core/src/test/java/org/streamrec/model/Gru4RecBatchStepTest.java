@@ -39,6 +39,13 @@ class Gru4RecBatchStepTest {
         return model;
     }
 
+    @org.junit.jupiter.api.Test
+    void theVectorKernelIsTheOneUnderTestWhenTheModuleIsThere() {
+        // The build's JVMs run with --add-modules=jdk.incubator.vector, so the bit-equality below covers that kernel.
+        assertThat(ModuleLayer.boot().findModule("jdk.incubator.vector")).isPresent();
+        assertThat(GateKernel.INSTANCE.name()).startsWith("Vector API");
+    }
+
     @ParameterizedTest(name = "hidden {0}, constrained {1}")
     @CsvSource({"100, true", "37, false", "512, true"})
     void batchedStepsEqualPerEventStepsBitForBit(int hidden, boolean constrained) {
