@@ -131,6 +131,12 @@ public final class LoadTest implements Callable<Integer> {
             description = "linger.ms of the replay producer; part of the measured latency (default: ${DEFAULT-VALUE}).")
     Duration producerLinger;
 
+    @Option(names = "--interleave", defaultValue = "10000",
+            description = "Sessions in progress at once: a user's next click comes this many events later, e.g. 2 s later"
+                    + " at 5,000 events/s (default: ${DEFAULT-VALUE}). The SR-GNN diginetica files order events session by"
+                    + " session, and replayed in that order one user would click thousands of times a second.")
+    int interleave;
+
     @Option(names = "--max-events", defaultValue = "2000000",
             description = "Most events a 'max' step sends within --duration (default: ${DEFAULT-VALUE}).")
     long maxEvents;
@@ -158,17 +164,8 @@ public final class LoadTest implements Callable<Integer> {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:log4j2-demo.properties");
         }
-        CommandLine cli = new CommandLine(new LoadTest());
-        cli.setExecutionStrategy(parsed -> {
-            LoadTest test = parsed.commandSpec().commandLine().getCommand();
-            try {
-                Report report = test.run();
-                return report.steps().stream().allMatch(StepResult::everyEventAnswered) ? 0 : 1;
-            } catch (Exception e) {
-                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.toString(), e);
-            }
-        });
-        System.exit(cli.execute(args));
+        // call() runs the test; picocli answers --help/--version itself. Exit 1 when some event went unanswered.
+        System.exit(new CommandLine(new LoadTest()).execute(args));
     }
 
     /** A load test with these options whose messages go to {@code out}. */
@@ -289,7 +286,7 @@ public final class LoadTest implements Callable<Integer> {
         double target = unpaced ? 0 : Double.parseDouble(rate);
         long limit = unpaced ? maxEvents : Math.round(target * duration.toMillis() / 1000.0);
         String prefix = tag + "-" + (unpaced ? MAX : rate.replace(".", "_"));
-        List<Session> stepSessions = cursor.next(limit);
+        List<Session> stepSessions = interleaved(cursor.next(limit), interleave);
 
         ProcessSampler sampler = new ProcessSampler();
         long startMillis = System.currentTimeMillis();
@@ -371,6 +368,25 @@ public final class LoadTest implements Callable<Integer> {
         return r;
     }
 
+    /**
+     * The same sessions with dataset times rewritten so that {@code concurrent} of them are in progress at any moment:
+     * click {@code j} of the {@code i}-th session gets time {@code i + j * concurrent}, and the replay's time-ordered
+     * merge sends them in that order. Event times are set at sending anyway ({@link ReplayClock#wallClock}); this only
+     * decides the order, like users who each click now and then rather than one after another.
+     */
+    static List<Session> interleaved(List<Session> sessions, int concurrent) {
+        List<Session> out = new ArrayList<>(sessions.size());
+        for (int i = 0; i < sessions.size(); i++) {
+            Session s = sessions.get(i);
+            long[] times = new long[s.length()];
+            for (int j = 0; j < times.length; j++) {
+                times[j] = i + (long) j * concurrent;
+            }
+            out.add(new Session(s.sessionId(), s.userId(), s.itemIds(), times, s.types()));
+        }
+        return out;
+    }
+
     static long percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
             return -1;
@@ -421,6 +437,7 @@ public final class LoadTest implements Callable<Integer> {
         m.put("networkBufferTimeoutMs", networkBufferTimeout.toMillis());
         m.put("producerLingerMs", producerLinger.toMillis());
         m.put("k", k);
+        m.put("interleave", interleave);
         return m;
     }
 
