@@ -54,7 +54,7 @@ public final class TopK {
         float threshold = outScores[0];
         // Once the heap is full almost no item beats its worst: test 8 at a time without branching (non-short-circuit
         // |), and look at them one by one only when one does. The threshold only rises, so an item that failed the
-        // block test could not have entered later either: same result as the plain loop (TopKBenchmark measures it).
+        // block test could not have entered later either: same result as the plain loop.
         for (; item + 8 <= length; item += 8) {
             int o = offset + item;
             if (scores[o] > threshold | scores[o + 1] > threshold | scores[o + 2] > threshold | scores[o + 3] > threshold
