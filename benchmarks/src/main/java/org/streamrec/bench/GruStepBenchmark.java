@@ -47,6 +47,24 @@ public class GruStepBenchmark {
         }
     }
 
+    private final float[] batchRows = new float[128 * 512];
+    private final int[] batchItems = new int[128];
+
+    /**
+     * {@link Gru4RecModel#stepBatch} of 128 sessions (what the serving operator's flush does), per event; compare with
+     * {@link #step}. The hidden rows keep evolving from call to call, as sessions do.
+     */
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(128)
+    public float[] stepBatch128() {
+        for (int r = 0; r < 128; r++) {
+            batchItems[r] = sequence[next];
+            next = (next + 1) & (sequence.length - 1);
+        }
+        model.stepBatch(batchRows, batchItems, 128);
+        return batchRows;
+    }
+
     @Benchmark
     public float[] step() {
         int item = sequence[next];

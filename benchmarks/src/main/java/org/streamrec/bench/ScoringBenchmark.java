@@ -93,6 +93,40 @@ public class ScoringBenchmark {
         return scoreAndSelect(512);
     }
 
+    private final java.util.List<float[]> rowStates = new java.util.ArrayList<>();
+    private long rowsChecksum;
+
+    /**
+     * The serving operator's path since the batched flush: {@link Gru4RecModel#scoreRows} (one gemm, then each row
+     * copied out with its bias into a cache-resident buffer) and {@link TopK} on that row.
+     */
+    private long rowsAndSelect(int batch) throws Exception {
+        if (rowStates.size() != batch) {
+            rowStates.clear();
+            for (int r = 0; r < batch; r++) {
+                rowStates.add(java.util.Arrays.copyOfRange(hiddenRows, r * hidden, (r + 1) * hidden));
+            }
+        }
+        rowsChecksum = 0;
+        model.scoreRows(rowStates, (row, rowScores, offset) -> {
+            TopK.select(rowScores, offset, items, K, null, 0, topItems, topScores);
+            rowsChecksum += topItems[0];
+        });
+        return rowsChecksum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(32)
+    public long rowsTop20_batch032() throws Exception {
+        return rowsAndSelect(32);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(128)
+    public long rowsTop20_batch128() throws Exception {
+        return rowsAndSelect(128);
+    }
+
     @Benchmark
     @OperationsPerInvocation(1)
     public float[] scoreOnly_batch001() {

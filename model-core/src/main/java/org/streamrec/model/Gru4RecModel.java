@@ -66,6 +66,16 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     private NativeMatrix scoreOut;
     private float[] gxScratch;
     private float[] ghScratch;
+    /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
+    private float[] stackedScratch = new float[0];
+    private int[] rowItemsScratch = new int[0];
+    private int[] activeScratch = new int[0];
+    private int[] xOffsetScratch = new int[0];
+    private int[] hOffsetScratch = new int[0];
+    private float[] batchGx = new float[0];
+    private float[] batchGh = new float[0];
+    /** One row of scores (plus bias) of {@link #scoreRows}: small enough to stay in cache. */
+    private float[] rowScratch = new float[0];
 
     /** A new model with freshly initialised parameters for every item of {@code vocabulary}. */
     public static Gru4RecModel create(Gru4RecParams params, ItemVocabulary vocabulary, long[] popularity) {
@@ -282,6 +292,88 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         }
     }
 
+    /**
+     * Steps {@code rows} hidden vectors at once, stored row-major in {@code hiddenRowMajor} ({@code [rows x H]}):
+     * row {@code r} by item row {@code itemRows[r]}, or not at all when that is negative. Bit-identical to
+     * {@link #step} on each row: every output element is accumulated over the same terms in the same order with the
+     * same float operations; only the loop nest differs ({@link GateKernel}): a block of rows shares each loaded weight
+     * vector, so the weights are read about once per batch instead of once per event, which is what bounds the
+     * per-event step at 512 units (a matrix-vector product streams all of {@code Wh}; BENCHMARKS.md). Not a gemm on purpose: a BLAS kernel reorders the sums (and may block them
+     * by batch size), so a session's state would depend on which micro-batch it was stepped in, and the streamed
+     * recommendations would drift from the offline evaluator's.
+     */
+    public void stepBatch(float[] hiddenRowMajor, int[] itemRows, int rows) {
+        int n = itemCount();
+        int h3 = 3 * hidden;
+        if (activeScratch.length < rows) {
+            activeScratch = new int[rows];
+            xOffsetScratch = new int[rows];
+            hOffsetScratch = new int[rows];
+        }
+        // Only rows with a known item are stepped; they are packed so the kernel sees a dense batch.
+        int active = 0;
+        for (int r = 0; r < rows; r++) {
+            int item = itemRows[r];
+            if (item >= n) {
+                throw new IndexOutOfBoundsException("item row " + item + " of " + n);
+            }
+            if (item >= 0) {
+                activeScratch[active] = r;
+                xOffsetScratch[active] = item * inputDim;
+                hOffsetScratch[active] = r * hidden;
+                active++;
+            }
+        }
+        if (batchGx.length < active * h3) {
+            batchGx = new float[active * h3];
+            batchGh = new float[active * h3];
+        }
+        for (int a = 0; a < active; a++) {
+            System.arraycopy(bIn, 0, batchGx, a * h3, h3);
+            System.arraycopy(bHid, 0, batchGh, a * h3, h3);
+        }
+        GateKernel.INSTANCE.accumulate(batchGx, h3, constrained ? outEmb : inEmb, xOffsetScratch, active, wIn, inputDim, h3);
+        GateKernel.INSTANCE.accumulate(batchGh, h3, hiddenRowMajor, hOffsetScratch, active, wHid, hidden, h3);
+        for (int a = 0; a < active; a++) {
+            int g = a * h3;
+            int o = activeScratch[a] * hidden;
+            for (int j = 0; j < hidden; j++) {
+                float rg = sigmoid(batchGx[g + j] + batchGh[g + j]);
+                float z = sigmoid(batchGx[g + hidden + j] + batchGh[g + hidden + j]);
+                float nn = (float) Math.tanh(batchGx[g + 2 * hidden + j] + rg * batchGh[g + 2 * hidden + j]);
+                hiddenRowMajor[o + j] = (1f - z) * nn + z * hiddenRowMajor[o + j];
+            }
+        }
+    }
+
+    /** {@link #stepBatch} over separate hidden vectors; same result as {@link #step} on each. */
+    @Override
+    public void stepAll(List<float[]> states, int[] itemIndexes) {
+        int rows = states.size();
+        float[] stacked = stack(states);
+        if (rowItemsScratch.length < rows) {
+            rowItemsScratch = new int[Math.max(rows, 2 * rowItemsScratch.length)];
+        }
+        System.arraycopy(itemIndexes, 0, rowItemsScratch, 0, rows);
+        stepBatch(stacked, rowItemsScratch, rows);
+        for (int i = 0; i < rows; i++) {
+            if (itemIndexes[i] >= 0) {
+                System.arraycopy(stacked, i * hidden, states.get(i), 0, hidden);
+            }
+        }
+    }
+
+    private float[] stack(List<float[]> states) {
+        int rows = states.size();
+        if (stackedScratch.length < rows * hidden) {
+            stackedScratch = new float[Math.max(rows * hidden, 2 * stackedScratch.length)];
+        }
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(states.get(i), 0, stackedScratch, i * hidden, hidden);
+        }
+        return stackedScratch;
+    }
+
     static float sigmoid(float x) {
         return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
@@ -289,12 +381,35 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     /** Scores every item for each hidden vector in one gemm; {@code out} is {@code [sessions x itemCount]}. */
     @Override
     public void scoreAll(List<float[]> sessions, float[] out) {
+        scoreBatch(stack(sessions), sessions.size(), out);
+    }
+
+    /**
+     * One gemm for all rows, as {@link #scoreBatch}, but each row is copied out of the native result and gets its
+     * bias in a one-row buffer that stays in cache while {@code visitor} (the top-k) reads it: at batch 128 over 43k
+     * items the {@code [rows x items]} matrix is 22 MB, and copying it whole, adding the bias and then reading it for
+     * the top-k went three times through memory. Scores are bit-identical to {@link #scoreAll}.
+     */
+    @Override
+    public synchronized void scoreRows(List<float[]> sessions, RowVisitor visitor) throws Exception {
         int rows = sessions.size();
-        float[] stacked = new float[rows * hidden];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(sessions.get(i), 0, stacked, i * hidden, hidden);
+        if (rows == 0) {
+            return;
         }
-        scoreBatch(stacked, rows, out);
+        int n = itemCount();
+        float[] stacked = stack(sessions);
+        gemmScores(stacked, rows);
+        if (rowScratch.length < n) {
+            rowScratch = new float[n];
+        }
+        float[] row = rowScratch;
+        for (int r = 0; r < rows; r++) {
+            scoreOut.getFrom((long) r * n, row, n);
+            for (int i = 0; i < n; i++) {
+                row[i] += outBias[i];
+            }
+            visitor.row(r, row, 0);
+        }
     }
 
     /**
@@ -309,6 +424,19 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         if (rows == 0) {
             return;
         }
+        gemmScores(hiddenRowMajor, rows);
+        scoreOut.get(out, rows * n);
+        for (int r = 0; r < rows; r++) {
+            int o = r * n;
+            for (int i = 0; i < n; i++) {
+                out[o + i] += outBias[i];
+            }
+        }
+    }
+
+    /** {@code scoreOut[rows x itemCount] = hidden · Wyᵀ}, without the bias. */
+    private void gemmScores(float[] hiddenRowMajor, int rows) {
+        int n = itemCount();
         INDArray weights = nativeOutputEmbedding();
         if (scoreHidden == null) {
             scoreHidden = new NativeMatrix((long) rows * hidden);
@@ -318,13 +446,6 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         scoreHidden.put(hiddenRowMajor, rows * hidden);
         INDArray s = scoreOut.matrix(rows, n);
         NativeMatrix.gemm(h, weights, s, false, true);
-        scoreOut.get(out, rows * n);
-        for (int r = 0; r < rows; r++) {
-            int o = r * n;
-            for (int i = 0; i < n; i++) {
-                out[o + i] += outBias[i];
-            }
-        }
     }
 
     private INDArray nativeOutputEmbedding() {

@@ -68,6 +68,13 @@ final class NativeMatrix {
         b.get(dst, offset, len);
     }
 
+    /** Copies {@code len} floats from buffer position {@code from} to the start of {@code dst}. */
+    void getFrom(long from, float[] dst, int len) {
+        FloatBuffer b = nio.duplicate();
+        b.position(Math.toIntExact(from));
+        b.get(dst, 0, len);
+    }
+
     void get(float[] dst, int len) {
         get(dst, 0, len);
     }

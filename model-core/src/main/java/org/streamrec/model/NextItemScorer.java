@@ -22,8 +22,44 @@ public interface NextItemScorer<S> {
     void step(S state, int itemIndex);
 
     /**
+     * Advances each of {@code states} in place by the event on its item row {@code itemIndexes[i]}; a negative index
+     * leaves that state as it is. The result is exactly that of {@link #step} on each state in turn (the serving job
+     * relies on it: a session's state must not depend on which micro-batch it was stepped in); implementations may
+     * share work across the states, e.g. read each weight once for the whole batch.
+     */
+    default void stepAll(List<S> states, int[] itemIndexes) {
+        for (int i = 0; i < states.size(); i++) {
+            if (itemIndexes[i] >= 0) {
+                step(states.get(i), itemIndexes[i]);
+            }
+        }
+    }
+
+    /**
      * Scores all items for each session; higher is better. {@code out} is row-major
      * {@code [sessions.size() x itemCount()]} and may be reused between calls.
      */
     void scoreAll(List<S> sessions, float[] out);
+
+    /**
+     * Scores all items for each session, as {@link #scoreAll}, and hands each session's row of scores to
+     * {@code visitor}, in order, before the next row is produced: row {@code r} is
+     * {@code scores[offset .. offset + itemCount())}, valid only during the call. The scores are the ones
+     * {@link #scoreAll} gives; an implementation may keep just one row in a small reusable buffer instead of the
+     * whole {@code [sessions x items]} matrix (what the serving job's top-k needs). This default allocates that matrix.
+     */
+    default void scoreRows(List<S> sessions, RowVisitor visitor) throws Exception {
+        int n = itemCount();
+        float[] out = new float[sessions.size() * n];
+        scoreAll(sessions, out);
+        for (int r = 0; r < sessions.size(); r++) {
+            visitor.row(r, out, r * n);
+        }
+    }
+
+    /** Receives one row of scores from {@link #scoreRows}. */
+    @FunctionalInterface
+    interface RowVisitor {
+        void row(int row, float[] scores, int offset) throws Exception;
+    }
 }

@@ -52,6 +52,25 @@ public final class TopK {
         // Scan phase. Items arrive in increasing index order, so an item whose score equals the heap's worst
         // can never beat it (the worst has the lower index): a strict > comparison is the whole tie-break.
         float threshold = outScores[0];
+        // Once the heap is full almost no item beats its worst: test 8 at a time without branching (non-short-circuit
+        // |), and look at them one by one only when one does. The threshold only rises, so an item that failed the
+        // block test could not have entered later either: same result as the plain loop.
+        for (; item + 8 <= length; item += 8) {
+            int o = offset + item;
+            if (scores[o] > threshold | scores[o + 1] > threshold | scores[o + 2] > threshold | scores[o + 3] > threshold
+                    | scores[o + 4] > threshold | scores[o + 5] > threshold | scores[o + 6] > threshold
+                    | scores[o + 7] > threshold) {
+                for (int i = item; i < item + 8; i++) {
+                    float s = scores[offset + i];
+                    if (s > threshold && !isExcluded(i, excluded, excludedCount)) {
+                        outItems[0] = i;
+                        outScores[0] = s;
+                        siftDown(outItems, outScores, 0, size);
+                        threshold = outScores[0];
+                    }
+                }
+            }
+        }
         for (; item < length; item++) {
             float s = scores[offset + item];
             if (s > threshold && !isExcluded(item, excluded, excludedCount)) {

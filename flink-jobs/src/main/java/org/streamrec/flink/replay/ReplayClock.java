@@ -21,11 +21,26 @@ public final class ReplayClock {
     private final boolean ordinal;
     private final long syntheticStartMs;
     private final long ordinalStepMs;
+    /** When set, every event happens now (wall clock) whatever its dataset time. */
+    private final java.util.function.LongSupplier now;
 
     private ReplayClock(boolean ordinal, long syntheticStartMs, long ordinalStepMs) {
+        this(ordinal, syntheticStartMs, ordinalStepMs, null);
+    }
+
+    private ReplayClock(boolean ordinal, long syntheticStartMs, long ordinalStepMs, java.util.function.LongSupplier now) {
         this.ordinal = ordinal;
         this.syntheticStartMs = syntheticStartMs;
         this.ordinalStepMs = ordinalStepMs;
+        this.now = now;
+    }
+
+    /**
+     * Every event's time is the moment it is created ({@code System.currentTimeMillis()}), not its dataset time: the
+     * load harness measures latency from event creation to the answer, and the answer carries the event time.
+     */
+    public static ReplayClock wallClock() {
+        return new ReplayClock(false, 0, 1, System::currentTimeMillis);
     }
 
     /** Dataset times are already epoch milliseconds. */
@@ -47,6 +62,9 @@ public final class ReplayClock {
     }
 
     public long toEpochMillis(long datasetTime) {
+        if (now != null) {
+            return now.getAsLong();
+        }
         return ordinal ? Math.addExact(syntheticStartMs, Math.multiplyExact(datasetTime, ordinalStepMs)) : datasetTime;
     }
 
@@ -56,6 +74,9 @@ public final class ReplayClock {
 
     @Override
     public String toString() {
+        if (now != null) {
+            return "wall clock: event time = creation time";
+        }
         return ordinal
                 ? "synthetic clock: ordinal i -> " + Instant.ofEpochMilli(syntheticStartMs) + " + i x " + ordinalStepMs + " ms"
                 : "dataset time in epoch ms";

@@ -144,7 +144,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     /** Incremented at each flush; a batch-timer callback from an earlier batch sees a different value and does nothing. */
     private transient long batchGeneration;
     private transient List<float[]> batchHidden;
-    private transient float[] scores;
+    private transient int[] batchItemRows;
+    private transient String[] batchIds;
     private transient int[] topItems;
     private transient float[] topScores;
     private transient StreamRecord<Recommendation> reuse;
@@ -179,9 +180,12 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
     }
 
-    /** One scoring request waiting in the micro-batch. */
+    /**
+     * One event waiting in the micro-batch: its GRU step ({@code itemRow}, or -1 for an item the model does not know)
+     * and the write of {@code state} happen at the flush, for the whole batch at once.
+     */
     private record Request(String userId, String eventId, String sessionId, long eventTime, long arrivalTime,
-                           float[] hidden, int[] excluded) {
+                           SessionState state, int itemRow, int[] excluded) {
     }
 
     @Override
@@ -252,6 +256,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         pending = new ArrayList<>(settings.batchMaxSize());
         pendingUsers = new HashSet<>();
         batchHidden = new ArrayList<>(settings.batchMaxSize());
+        batchItemRows = new int[settings.batchMaxSize()];
+        batchIds = new String[settings.k()];
         topItems = new int[settings.k()];
         topScores = new float[settings.k()];
         reuse = new StreamRecord<>(null);
@@ -319,19 +325,21 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             if (state.hidden == null) {
                 state.hidden = model.scorer().newSession();
             }
-            model.scorer().step(state.hidden, row);
         } else {
             unknownItems.inc();
         }
         state.lastEventTime = Math.max(state.lastEventTime, time);
-        sessionState.update(state);
         sessionTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
 
         if (state.hidden == null) {
+            sessionState.update(state);
             issue(user, event.getEventId(), state.sessionId, time, arrival, model.fallbackItems(),
                     model.fallbackScores(), model.fallbackItems().length, RecommendationStrategy.FALLBACK);
         } else {
-            enqueue(new Request(user, event.getEventId(), state.sessionId, time, arrival, state.hidden.clone(),
+            // The GRU step and the state write wait for the flush, which steps the whole batch at once (stepAll).
+            // Nothing reads this user's state before then: an event or a session timer of a user with a pending
+            // request flushes first, and so does a checkpoint.
+            enqueue(new Request(user, event.getEventId(), state.sessionId, time, arrival, state, row,
                     settings.excludeSeen() ? knownRows(state.items) : null));
         }
     }
@@ -435,7 +443,10 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
     }
 
-    /** Scores every pending request with one matrix product, then issues each row's top-k. */
+    /**
+     * Steps every pending session's GRU in one {@code stepAll} (the same result as one step each), writes the states,
+     * scores all rows with one matrix product and issues each row's top-k.
+     */
     void flushBatch() throws Exception {
         if (pending.isEmpty()) {
             return;
@@ -447,27 +458,31 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         int rows = pending.size();
         int n = model.itemCount();
-        if (scores == null || scores.length < rows * n) {
-            scores = new float[Math.max(rows, settings.batchMaxSize()) * n];
+        if (batchItemRows.length < rows) {
+            batchItemRows = new int[rows];
         }
         batchHidden.clear();
-        for (Request r : pending) {
-            batchHidden.add(r.hidden());
-        }
-        model.scorer().scoreAll(batchHidden, scores);
-        batchSize.update(rows);
-        String[] ids = new String[settings.k()];
         for (int i = 0; i < rows; i++) {
             Request r = pending.get(i);
+            batchHidden.add(r.state().hidden);
+            batchItemRows[i] = r.itemRow();
+        }
+        model.scorer().stepAll(batchHidden, batchItemRows);
+        batchSize.update(rows);
+        String[] ids = batchIds;
+        model.scorer().scoreRows(batchHidden, (i, rowScores, offset) -> {
+            Request r = pending.get(i);
+            setCurrentKey(r.userId());
+            sessionState.update(r.state());
             int[] excluded = r.excluded();
-            int count = TopK.select(scores, i * n, n, settings.k(), excluded, excluded == null ? 0 : excluded.length,
-                    topItems, topScores);
+            int count = TopK.select(rowScores, offset, n, settings.k(), excluded,
+                    excluded == null ? 0 : excluded.length, topItems, topScores);
             for (int j = 0; j < count; j++) {
                 ids[j] = model.itemIdOf(topItems[j]);
             }
             issue(r.userId(), r.eventId(), r.sessionId(), r.eventTime(), r.arrivalTime(), ids, topScores, count,
                     RecommendationStrategy.MODEL);
-        }
+        });
         pending.clear();
         pendingUsers.clear();
         batchHidden.clear();

@@ -1,0 +1,60 @@
+package org.streamrec.flink.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A short run of the load harness with everything real (broker, MiniCluster job with RocksDB, replay, the
+ * read_committed consumer, diginetica's 43,097 items): every event of every step is answered exactly once under both
+ * delivery guarantees, and the CSV/JSON outputs hold one row per step. Only counts are asserted, never times: the
+ * machine is shared.
+ */
+@Tag("e2e")
+class LoadTestIT {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void everyEventOfEveryStepIsAnsweredOnceUnderBothGuarantees() throws Exception {
+        StringWriter log = new StringWriter();
+        Path csv = temp.resolve("results.csv");
+        Path json = temp.resolve("results.json");
+        LoadTest test = LoadTest.parse(new PrintWriter(log, true),
+                "--epochs", "0", "--model-cache", temp.resolve("models").toString(),
+                "--rates", "400,max", "--duration", "3s", "--warmup", "0s", "--max-events", "4000",
+                "--checkpoint-interval", "500ms", "--csv", csv.toString(), "--json", json.toString());
+
+        LoadTest.Report report = test.run();
+
+        List<StepResult> steps = report.steps();
+        assertThat(steps).extracting(StepResult::guarantee, StepResult::rate).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("at-least-once", "400"),
+                org.assertj.core.groups.Tuple.tuple("at-least-once", "max"),
+                org.assertj.core.groups.Tuple.tuple("exactly-once", "400"),
+                org.assertj.core.groups.Tuple.tuple("exactly-once", "max"));
+        for (StepResult step : steps) {
+            assertThat(step.sent()).as("sent in %s %s", step.guarantee(), step.rate()).isPositive();
+            assertThat(step.answered()).as("answered in %s %s\n%s", step.guarantee(), step.rate(), log).isEqualTo(step.sent());
+            assertThat(step.duplicates()).isZero();
+            // No warm-up: every answer was timed.
+            assertThat(step.timed()).isEqualTo(step.answered());
+            assertThat(step.visibleMaxMs()).isGreaterThanOrEqualTo(step.visibleP99Ms());
+            assertThat(step.cores()).containsKeys("total", ProcessSampler.FLINK_TASKS);
+        }
+        // A paced step sends exactly rate x duration events; the unpaced one at most --max-events.
+        assertThat(steps.get(0).sent()).isEqualTo(1200);
+        assertThat(steps.get(1).sent()).isBetween(1L, 4000L);
+        assertThat(Files.readAllLines(csv)).hasSize(1 + steps.size());
+        assertThat(Files.readString(json)).contains("\"steps\"", "\"exactly-once\"");
+        assertThat(log.toString()).contains("load test summary");
+    }
+}

@@ -1,0 +1,54 @@
+package org.streamrec.model;
+
+/**
+ * The matrix products of a batched GRU step: {@code acc[r * accStride + c] += Σ_d in[inOffset[r] + d] * w[d * cols + c]}
+ * for every row {@code r} and column {@code c}, with each sum taken over {@code d = 0 .. inDim-1} in that order as
+ * separate float multiplies and adds: the same operations, in the same order, as {@link Gru4RecModel#step}'s loops,
+ * so a batched step equals per-event steps bit for bit. With the Vector API ({@link VectorGateKernel}) a block of
+ * rows shares each loaded weight vector and keeps its sums in registers; without it (no
+ * {@code jdk.incubator.vector}, or {@code -Dstreamrec.simd=false}) the scalar loops of {@link Gru4RecModel#step} run.
+ */
+abstract class GateKernel {
+
+    static final GateKernel INSTANCE = select();
+
+    abstract void accumulate(float[] acc, int accStride, float[] in, int[] inOffset, int rows, float[] w, int inDim, int cols);
+
+    abstract String name();
+
+    private static GateKernel select() {
+        if (!Boolean.parseBoolean(System.getProperty("streamrec.simd", "true"))
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return new Scalar();
+        }
+        try {
+            return (GateKernel) Class.forName("org.streamrec.model.VectorGateKernel").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return new Scalar();
+        }
+    }
+
+    /** {@link Gru4RecModel#step}'s loops, one row at a time (zero inputs skipped, as there). */
+    static final class Scalar extends GateKernel {
+        @Override
+        void accumulate(float[] acc, int accStride, float[] in, int[] inOffset, int rows, float[] w, int inDim, int cols) {
+            for (int r = 0; r < rows; r++) {
+                int a = r * accStride;
+                for (int d = 0; d < inDim; d++) {
+                    float x = in[inOffset[r] + d];
+                    if (x != 0f) {
+                        int wd = d * cols;
+                        for (int c = 0; c < cols; c++) {
+                            acc[a + c] += x * w[wd + c];
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        String name() {
+            return "scalar";
+        }
+    }
+}
