@@ -3,17 +3,12 @@ package org.streamrec.flink.demo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
+import org.streamrec.flink.kafka.TopicFollower;
 
 /** Reads the model-updates topic from its start on its own thread and keeps every announcement, with when it arrived. */
 public final class ModelUpdatesMonitor implements AutoCloseable {
@@ -29,50 +24,25 @@ public final class ModelUpdatesMonitor implements AutoCloseable {
         }
     }
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final String topic;
-    private final Thread thread;
+    private final TopicFollower follower;
     private final AvroCodec<ModelAnnouncement> codec = AvroCodec.modelAnnouncements();
     private final List<Seen> seen = new ArrayList<>();
-    private volatile boolean running = true;
 
     public ModelUpdatesMonitor(String bootstrapServers, String topic) {
-        this.topic = topic;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "streamrec-model-updates-monitor",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-        this.thread = new Thread(this::pollLoop, "model-updates-monitor");
-        this.thread.setDaemon(true);
+        this.follower = new TopicFollower(bootstrapServers, "streamrec-model-updates-monitor", List.of(topic),
+                Duration.ofMillis(200), this::onRecords);
     }
 
     public ModelUpdatesMonitor start() {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(topic, info.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        thread.start();
+        follower.start();
         return this;
     }
 
-    private void pollLoop() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (codec.decode(r.value()) instanceof DecodeResult.Decoded<ModelAnnouncement> d) {
-                        synchronized (this) {
-                            seen.add(new Seen(d.value(), System.currentTimeMillis()));
-                        }
-                    }
-                }
+    private synchronized void onRecords(ConsumerRecords<byte[], byte[]> records, long readMillis) {
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (codec.decode(r.value()) instanceof DecodeResult.Decoded<ModelAnnouncement> d) {
+                seen.add(new Seen(d.value(), readMillis));
             }
-        } catch (WakeupException e) {
-            // close() asked the loop to end.
         }
     }
 
@@ -83,11 +53,6 @@ public final class ModelUpdatesMonitor implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(10_000);
-        if (!thread.isAlive()) {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        follower.close();
     }
 }

@@ -9,18 +9,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendedItem;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
+import org.streamrec.flink.kafka.TopicFollower;
 
 /**
  * Reads what the serving job publishes, as any downstream consumer would: the recommendations and dead-letter
@@ -61,8 +57,7 @@ public final class OutputMonitor implements AutoCloseable {
     private final String recommendationsTopic;
     private final String dlqTopic;
     private final ReplayPlan plan;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Thread thread;
+    private final TopicFollower follower;
     private final AvroCodec<Recommendation> recommendationCodec = AvroCodec.recommendations();
     private final AvroCodec<DeadLetter> deadLetterCodec = AvroCodec.deadLetters();
 
@@ -75,8 +70,6 @@ public final class OutputMonitor implements AutoCloseable {
     private long undecodable;
     private long deadLetters;
     private long fallback;
-    private volatile Exception failure;
-    private volatile boolean running = true;
 
     /** @param watchedUsers users whose every recommendation is kept, for the demo's samples */
     public OutputMonitor(String bootstrapServers, String recommendationsTopic, String dlqTopic, ReplayPlan plan, int k,
@@ -86,47 +79,21 @@ public final class OutputMonitor implements AutoCloseable {
         this.dlqTopic = dlqTopic;
         this.plan = plan;
         this.accuracy = new OnlineAccuracy(plan.nextItemByEventId(), k);
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "streamrec-demo-monitor",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-        this.thread = new Thread(this::pollLoop, "demo-output-monitor");
-        this.thread.setDaemon(true);
+        this.follower = new TopicFollower(bootstrapServers, "streamrec-demo-monitor", List.of(recommendationsTopic, dlqTopic),
+                Duration.ofMillis(200), (records, readMillis) -> onRecords(records));
     }
 
     public void start() {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(recommendationsTopic, dlqTopic)) {
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        thread.start();
+        follower.start();
     }
 
-    private void pollLoop() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    synchronized (this) {
-                        if (record.topic().equals(recommendationsTopic)) {
-                            onRecommendation(record.value());
-                        } else {
-                            onDeadLetter(record.value());
-                        }
-                    }
-                }
+    private synchronized void onRecords(ConsumerRecords<byte[], byte[]> records) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (record.topic().equals(recommendationsTopic)) {
+                onRecommendation(record.value());
+            } else {
+                onDeadLetter(record.value());
             }
-        } catch (WakeupException e) {
-            // close() asked the loop to end.
-        } catch (Exception e) {
-            failure = e;
         }
     }
 
@@ -197,16 +164,11 @@ public final class OutputMonitor implements AutoCloseable {
 
     /** Set when the poll loop died; the demo reports it rather than waiting for output that cannot come. */
     public Exception failure() {
-        return failure;
+        return follower.failure();
     }
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(10_000);
-        if (!thread.isAlive()) {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        follower.close();
     }
 }

@@ -1,23 +1,16 @@
 package org.streamrec.flink.loadtest;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
+import org.streamrec.flink.kafka.TopicFollower;
 
 /**
  * The downstream consumer of the load test: reads the recommendations topic with {@code read_committed} (so
@@ -33,12 +26,8 @@ final class AnswerCollector implements AutoCloseable {
                  long[] visibleLatencies, long[] emitLatencies, long firstAnswerMillis, long lastAnswerMillis) {
     }
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final String topic;
-    private final Thread thread;
+    private final TopicFollower follower;
     private final AvroCodec<Recommendation> codec = AvroCodec.recommendations();
-    private volatile boolean running = true;
-    private volatile Exception failure;
 
     private String prefix;
     private long measureFromMillis;
@@ -54,27 +43,12 @@ final class AnswerCollector implements AutoCloseable {
     private long lastAnswerMillis;
 
     AnswerCollector(String bootstrapServers, String topic) {
-        this.topic = topic;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "streamrec-loadtest-answers",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
-        this.thread = new Thread(this::pollLoop, "loadtest-answers");
-        this.thread.setDaemon(true);
+        this.follower = new TopicFollower(bootstrapServers, "streamrec-loadtest-answers", List.of(topic),
+                Duration.ofMillis(100), this::onRecords);
     }
 
     void start() {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(topic, info.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        thread.start();
+        follower.start();
     }
 
     /**
@@ -104,26 +78,12 @@ final class AnswerCollector implements AutoCloseable {
     }
 
     Exception failure() {
-        return failure;
+        return follower.failure();
     }
 
-    private void pollLoop() {
-        try {
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
-                long now = System.currentTimeMillis();
-                if (!records.isEmpty()) {
-                    synchronized (this) {
-                        for (ConsumerRecord<byte[], byte[]> record : records) {
-                            onRecord(record.value(), now);
-                        }
-                    }
-                }
-            }
-        } catch (WakeupException e) {
-            // close() ended the loop.
-        } catch (Exception e) {
-            failure = e;
+    private synchronized void onRecords(ConsumerRecords<byte[], byte[]> records, long readMillis) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            onRecord(record.value(), readMillis);
         }
     }
 
@@ -163,11 +123,6 @@ final class AnswerCollector implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(10_000);
-        if (!thread.isAlive()) {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        follower.close();
     }
 }
