@@ -84,11 +84,31 @@ public final class LocalFlinkCluster implements AutoCloseable {
         try {
             cluster.start();
             URI address = cluster.getRestAddress().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            awaitRestReady(address);
             return new LocalFlinkCluster(cluster, address);
         } catch (Exception e) {
             cluster.closeAsync().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /**
+     * The REST endpoint is bound before the dispatcher's leader is known, and answers 503 ("leader election") until
+     * then; on a loaded machine that lasts long enough for a caller's first request to see it. Waits for a 200.
+     */
+    private static void awaitRestReady(URI address) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(address.resolve("/config")).timeout(Duration.ofSeconds(10)).build();
+        long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
+        int status = 0;
+        while (System.nanoTime() < deadline) {
+            status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status == 200) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new TimeoutException("Flink's REST API at " + address + " still answers " + status + " after " + CALL_TIMEOUT);
     }
 
     /** Where the web UI and the REST API answer, e.g. {@code http://127.0.0.1:8081}. */
