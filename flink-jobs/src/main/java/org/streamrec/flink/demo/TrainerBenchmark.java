@@ -32,6 +32,7 @@ import org.streamrec.flink.replay.ReplayClock;
 import org.streamrec.flink.replay.ReplaySummary;
 import org.streamrec.flink.replay.ReplayTool;
 import org.streamrec.flink.replay.Replayer;
+import org.streamrec.flink.replay.SessionInterleaving;
 import org.streamrec.flink.replay.Ticker;
 import org.streamrec.flink.replay.TokenBucketPacer;
 import org.streamrec.flink.serving.RecommenderConfig;
@@ -100,6 +101,14 @@ public final class TrainerBenchmark implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "300", description = "Replay rate, events/s (default: ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--interleave", defaultValue = "0",
+            description = "Streamed sessions in progress at once (0: the files' order, one session after another). "
+                    + "Diginetica's files list sessions one after another, so one user clicks back to back and the "
+                    + "serving job answers in micro-batches of one (a few hundred events/s); interleaving lets it "
+                    + "batch like live traffic. Each session keeps its order; keep it under 1,800 so that a session's "
+                    + "clicks stay within the 30 min session gap on the replay's 1 s ordinal clock (default: ${DEFAULT-VALUE}).")
+    int interleave;
+
     @Option(names = "--runs", split = ",", defaultValue = "trainer,frozen",
             description = "Which runs, in order: trainer, frozen (default: ${DEFAULT-VALUE}).")
     List<String> runs;
@@ -161,6 +170,7 @@ public final class TrainerBenchmark implements Callable<Integer> {
         List<Session> bootstrap = trainSessions.subList(0, bootstrapCount);
         List<Session> stream = new ArrayList<>(trainSessions.subList(bootstrapCount, trainUsed));
         stream.addAll(testSessions.subList(0, (int) Math.round(scale * testSessions.size())));
+        stream = SessionInterleaving.interleaved(stream, interleave);
         ClickEventFactory factory = new ClickEventFactory("diginetica",
                 ReplayClock.forFormat(DatasetReaders.detect(trainFile), ReplayClock.DEFAULT_SYNTHETIC_START,
                         ReplayClock.DEFAULT_ORDINAL_STEP));
@@ -206,6 +216,7 @@ public final class TrainerBenchmark implements Callable<Integer> {
             doc.put("bootstrapSessions", bootstrap.size());
             doc.put("streamEvents", plan.size());
             doc.put("rate", rate);
+            doc.put("interleave", interleave);
             doc.put("params", params);
             doc.put("hidden", hidden);
             doc.put("epochs", epochs);

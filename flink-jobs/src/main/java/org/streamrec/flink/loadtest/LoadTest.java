@@ -38,6 +38,7 @@ import org.streamrec.flink.replay.ReplayClock;
 import org.streamrec.flink.replay.ReplaySummary;
 import org.streamrec.flink.replay.ReplayTool;
 import org.streamrec.flink.replay.Replayer;
+import org.streamrec.flink.replay.SessionInterleaving;
 import org.streamrec.flink.replay.Ticker;
 import org.streamrec.flink.replay.TokenBucketPacer;
 import org.streamrec.flink.serving.RecommenderConfig;
@@ -286,7 +287,7 @@ public final class LoadTest implements Callable<Integer> {
         double target = unpaced ? 0 : Double.parseDouble(rate);
         long limit = unpaced ? maxEvents : Math.round(target * duration.toMillis() / 1000.0);
         String prefix = tag + "-" + (unpaced ? MAX : rate.replace(".", "_"));
-        List<Session> stepSessions = interleaved(cursor.next(limit), interleave);
+        List<Session> stepSessions = SessionInterleaving.interleaved(cursor.next(limit), interleave);
 
         ProcessSampler sampler = new ProcessSampler();
         long startMillis = System.currentTimeMillis();
@@ -366,25 +367,6 @@ public final class LoadTest implements Callable<Integer> {
                 r.sent(), r.sendRate(), r.answered(), r.duplicates(), r.throughput(), r.drainMs(), r.visibleP50Ms(),
                 r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.cores().get("total"), r.peakRssMib());
         return r;
-    }
-
-    /**
-     * The same sessions with dataset times rewritten so that {@code concurrent} of them are in progress at any moment:
-     * click {@code j} of the {@code i}-th session gets time {@code i + j * concurrent}, and the replay's time-ordered
-     * merge sends them in that order. Event times are set at sending anyway ({@link ReplayClock#wallClock}); this only
-     * decides the order, like users who each click now and then rather than one after another.
-     */
-    static List<Session> interleaved(List<Session> sessions, int concurrent) {
-        List<Session> out = new ArrayList<>(sessions.size());
-        for (int i = 0; i < sessions.size(); i++) {
-            Session s = sessions.get(i);
-            long[] times = new long[s.length()];
-            for (int j = 0; j < times.length; j++) {
-                times[j] = i + (long) j * concurrent;
-            }
-            out.add(new Session(s.sessionId(), s.userId(), s.itemIds(), times, s.types()));
-        }
-        return out;
     }
 
     static long percentile(long[] sorted, double q) {
