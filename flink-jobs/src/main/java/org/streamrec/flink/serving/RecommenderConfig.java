@@ -22,9 +22,11 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.streamrec.avro.codec.ClickEventRules;
 
+import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -45,16 +47,8 @@ import picocli.CommandLine.ParameterException;
         description = "Streaming session recommender: Kafka events -> GRU4Rec top-k -> Kafka recommendations.")
 public final class RecommenderConfig {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML (.yaml/.yml) or .properties file; flags given on the command line override it.")
-    private Path configFile;
-
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092",
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    private String bootstrapServers;
-
-    @Option(names = "--events-topic", defaultValue = "events", description = "Input ClickEvents (default: ${DEFAULT-VALUE}).")
-    private String eventsTopic;
+    @Mixin
+    private KafkaJobOptions kafka;
 
     @Option(names = "--recommendations-topic", defaultValue = "recommendations",
             description = "Output Recommendations, key = user id (default: ${DEFAULT-VALUE}).")
@@ -63,10 +57,6 @@ public final class RecommenderConfig {
     @Option(names = "--dlq-topic", defaultValue = "events.dlq",
             description = "Dead letters: input records that could not be decoded or validated (default: ${DEFAULT-VALUE}).")
     private String dlqTopic;
-
-    @Option(names = "--model-updates-topic", defaultValue = "model-updates",
-            description = "ModelAnnouncements of new model versions (default: ${DEFAULT-VALUE}).")
-    private String modelUpdatesTopic;
 
     @Option(names = "--control-topic", defaultValue = "serving-control",
             description = "ServingControl commands: pin/unpin a model version, delete a user's state; one partition "
@@ -272,17 +262,17 @@ public final class RecommenderConfig {
     /** Checks relations between settings that the individual converters cannot see. */
     void validate(CommandLine cmd) {
         List<String> errors = new ArrayList<>();
-        requireText(errors, "--bootstrap-servers", bootstrapServers);
-        requireText(errors, "--events-topic", eventsTopic);
+        requireText(errors, "--bootstrap-servers", bootstrapServers());
+        requireText(errors, "--events-topic", eventsTopic());
         requireText(errors, "--recommendations-topic", recommendationsTopic);
         requireText(errors, "--dlq-topic", dlqTopic);
-        requireText(errors, "--model-updates-topic", modelUpdatesTopic);
+        requireText(errors, "--model-updates-topic", modelUpdatesTopic());
         requireText(errors, "--control-topic", controlTopic);
         requireText(errors, "--group-id", groupId);
         requireText(errors, "--transactional-id-prefix", transactionalIdPrefix);
         requireText(errors, "--model-uri", modelUri);
         Set<String> topics = new HashSet<>();
-        for (String t : new String[] {eventsTopic, recommendationsTopic, dlqTopic, modelUpdatesTopic, controlTopic}) {
+        for (String t : new String[] {eventsTopic(), recommendationsTopic, dlqTopic, modelUpdatesTopic(), controlTopic}) {
             if (t != null && !t.isBlank() && !topics.add(t)) {
                 errors.add("topic '" + t + "' is used for two purposes");
             }
@@ -385,15 +375,15 @@ public final class RecommenderConfig {
     }
 
     public Path configFile() {
-        return configFile;
+        return kafka.configFile();
     }
 
     public String bootstrapServers() {
-        return bootstrapServers;
+        return kafka.bootstrapServers();
     }
 
     public String eventsTopic() {
-        return eventsTopic;
+        return kafka.eventsTopic();
     }
 
     public String recommendationsTopic() {
@@ -405,7 +395,7 @@ public final class RecommenderConfig {
     }
 
     public String modelUpdatesTopic() {
-        return modelUpdatesTopic;
+        return kafka.modelUpdatesTopic();
     }
 
     public String controlTopic() {

@@ -11,8 +11,10 @@ import org.apache.flink.util.TimeUtils;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.model.Gru4RecParams;
 
+import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -25,20 +27,8 @@ import picocli.CommandLine.ParameterException;
         description = "Incremental GRU4Rec training on Kafka events; publishes versioned snapshots on model-updates.")
 public final class TrainerConfig {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML (.yaml/.yml) or .properties file; flags given on the command line override it.")
-    private Path configFile;
-
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092",
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    private String bootstrapServers;
-
-    @Option(names = "--events-topic", defaultValue = "events", description = "Input ClickEvents (default: ${DEFAULT-VALUE}).")
-    private String eventsTopic;
-
-    @Option(names = "--model-updates-topic", defaultValue = "model-updates",
-            description = "Compacted topic the ModelAnnouncements go to (default: ${DEFAULT-VALUE}).")
-    private String modelUpdatesTopic;
+    @Mixin
+    private KafkaJobOptions kafka;
 
     @Option(names = "--model-name", defaultValue = "model",
             description = "Key of the announcements; compaction keeps the newest per key (default: ${DEFAULT-VALUE}).")
@@ -125,15 +115,15 @@ public final class TrainerConfig {
 
     void validate(CommandLine cmd) {
         List<String> errors = new ArrayList<>();
-        for (String[] required : new String[][] {{"--bootstrap-servers", bootstrapServers}, {"--events-topic", eventsTopic},
-                {"--model-updates-topic", modelUpdatesTopic}, {"--model-name", modelName}, {"--group-id", groupId},
+        for (String[] required : new String[][] {{"--bootstrap-servers", bootstrapServers()}, {"--events-topic", eventsTopic()},
+                {"--model-updates-topic", modelUpdatesTopic()}, {"--model-name", modelName}, {"--group-id", groupId},
                 {"--model-store", modelStore}}) {
             if (required[1] == null || required[1].isBlank()) {
                 errors.add(required[0] + " is required");
             }
         }
-        if (eventsTopic != null && eventsTopic.equals(modelUpdatesTopic)) {
-            errors.add("topic '" + eventsTopic + "' is used for two purposes");
+        if (eventsTopic() != null && eventsTopic().equals(modelUpdatesTopic())) {
+            errors.add("topic '" + eventsTopic() + "' is used for two purposes");
         }
         if (publishEveryEvents < 1) {
             errors.add("--publish-every-events must be at least 1, was " + publishEveryEvents);
@@ -184,19 +174,19 @@ public final class TrainerConfig {
     public TrainerSettings settings() {
         return new TrainerSettings(modelStore, bootstrapModel, new LinkedHashMap<>(gru4recParams().toMap()),
                 publishEveryEvents, publishEvery.toMillis(), samplerRefreshEvents, sessionGap.toMillis(),
-                bootstrapServers, modelUpdatesTopic, modelName, retainedCheckpointSnapshots, retainedVersions);
+                bootstrapServers(), modelUpdatesTopic(), modelName, retainedCheckpointSnapshots, retainedVersions);
     }
 
     public String bootstrapServers() {
-        return bootstrapServers;
+        return kafka.bootstrapServers();
     }
 
     public String eventsTopic() {
-        return eventsTopic;
+        return kafka.eventsTopic();
     }
 
     public String modelUpdatesTopic() {
-        return modelUpdatesTopic;
+        return kafka.modelUpdatesTopic();
     }
 
     public String modelName() {
