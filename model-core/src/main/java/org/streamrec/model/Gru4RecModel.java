@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -76,6 +77,9 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     private float[] batchGh = new float[0];
     /** One row of scores (plus bias) of {@link #scoreRows}: small enough to stay in cache. */
     private float[] rowScratch = new float[0];
+    /** The heap of one row's best items in {@link #topKRows}. */
+    private int[] topItems = new int[0];
+    private float[] topScores = new float[0];
 
     /** A new model with freshly initialised parameters for every item of {@code vocabulary}. */
     public static Gru4RecModel create(Gru4RecParams params, ItemVocabulary vocabulary, long[] popularity) {
@@ -409,6 +413,38 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
                 row[i] += outBias[i];
             }
             visitor.row(r, row, 0);
+        }
+    }
+
+    /**
+     * The serving path: each session's top {@code k} over the whole catalogue, scored exactly (every item, float
+     * math). One gemm for all rows, as {@link #scoreRows}; then each row is copied out of ND4J into a one-row buffer
+     * and offered to the top-k with its bias ({@link TopK#offer}), so the bias costs no pass of its own. The result is
+     * that of {@link TopK#select} on {@link #scoreAll}'s rows. (Scoring the catalogue in L2-sized slices, so that the
+     * {@code [rows x items]} matrix never goes to memory, was tried and measured no faster: the gemm dominates.)
+     */
+    @Override
+    public synchronized void topKRows(List<float[]> sessions, int k, IntFunction<int[]> excluded, TopKVisitor visitor)
+            throws Exception {
+        int rows = sessions.size();
+        if (rows == 0) {
+            return;
+        }
+        int n = itemCount();
+        gemmScores(stack(sessions), rows);
+        if (rowScratch.length < n) {
+            rowScratch = new float[n];
+        }
+        if (topItems.length != k) {
+            topItems = new int[k];
+            topScores = new float[k];
+        }
+        float[] row = rowScratch;
+        for (int r = 0; r < rows; r++) {
+            scoreOut.getFrom((long) r * n, row, n);
+            int[] skip = excluded.apply(r);
+            int size = TopK.offer(row, 0, outBias, 0, n, 0, k, skip, skip == null ? 0 : skip.length, topItems, topScores, 0);
+            visitor.row(r, topItems, topScores, TopK.finish(topItems, topScores, size));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.streamrec.model;
 
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The serving API: advance a session one event at a time, then score every known item for many
@@ -55,6 +56,29 @@ public interface NextItemScorer<S> {
         for (int r = 0; r < sessions.size(); r++) {
             visitor.row(r, out, r * n);
         }
+    }
+
+    /**
+     * Each session's {@code k} best items, best first, as {@link TopK#select} gives them on that session's row of
+     * {@link #scoreAll} without the items {@code excluded.apply(row)} lists (null: none). {@code visitor} gets the
+     * rows in order; its arrays are valid only during the call. An implementation need not hold any full row of
+     * scores; this default goes through {@link #scoreRows}.
+     */
+    default void topKRows(List<S> sessions, int k, IntFunction<int[]> excluded, TopKVisitor visitor) throws Exception {
+        int[] items = new int[k];
+        float[] scores = new float[k];
+        int n = itemCount();
+        scoreRows(sessions, (row, rowScores, offset) -> {
+            int[] skip = excluded.apply(row);
+            int count = TopK.select(rowScores, offset, n, k, skip, skip == null ? 0 : skip.length, items, scores);
+            visitor.row(row, items, scores, count);
+        });
+    }
+
+    /** Receives one session's best items from {@link #topKRows}: {@code items[0..count)} and their scores. */
+    @FunctionalInterface
+    interface TopKVisitor {
+        void row(int row, int[] items, float[] scores, int count) throws Exception;
     }
 
     /** Receives one row of scores from {@link #scoreRows}. */

@@ -6,6 +6,9 @@ package org.streamrec.model;
  * replacements, is small for any realistic score distribution). The heap lives in the caller's output arrays,
  * so a call allocates nothing; the serving operator calls this once per event.
  *
+ * <p>The scan tests a whole vector of scores against the heap's worst at once ({@link ThresholdScan}), so the
+ * catalogue costs about one compare per vector, not per item.
+ *
  * <p>Order: higher score first; equal scores are ordered by lower item index first. Items whose score is NaN
  * are never selected. Excluded items are checked only when they would enter the heap, so an exclusion list
  * (typically the items already seen in a session) costs almost nothing.
@@ -26,61 +29,62 @@ public final class TopK {
     public static int select(float[] scores, int offset, int length, int k,
                              int[] excluded, int excludedCount,
                              int[] outItems, float[] outScores) {
-        if (k < 0 || outItems.length < k || outScores.length < k) {
+        int size = offer(scores, offset, null, 0, length, 0, k, excluded, excludedCount, outItems, outScores, 0);
+        return finish(outItems, outScores, size);
+    }
+
+    /**
+     * Adds items {@code firstItem .. firstItem+length-1}, scored {@code scores[offset + i]} plus
+     * {@code bias[biasOffset + i]} (no bias when {@code bias} is null), to a min-heap of the best {@code k} kept in
+     * {@code heapItems}/{@code heapScores} (its first {@code size} entries), and returns the heap's new size. A
+     * catalogue scored in slices goes through several calls with increasing {@code firstItem}; {@link #finish} then
+     * orders the heap. The result equals {@link #select} over the whole row with the bias added: the same float sums,
+     * the same order of offers, and so the same tie-breaks.
+     */
+    public static int offer(float[] scores, int offset, float[] bias, int biasOffset, int length, int firstItem, int k,
+                            int[] excluded, int excludedCount, int[] heapItems, float[] heapScores, int size) {
+        if (k < 0 || heapItems.length < k || heapScores.length < k) {
             throw new IllegalArgumentException("k=" + k + " does not fit the output arrays");
         }
         if (k == 0) {
             return 0;
         }
-        int size = 0;
-        int item = 0;
+        int i = 0;
         // Fill phase: the first k eligible items.
-        for (; item < length && size < k; item++) {
-            float s = scores[offset + item];
-            if (s != s || isExcluded(item, excluded, excludedCount)) {
+        for (; i < length && size < k; i++) {
+            float s = bias == null ? scores[offset + i] : scores[offset + i] + bias[biasOffset + i];
+            if (s != s || isExcluded(firstItem + i, excluded, excludedCount)) {
                 continue;
             }
-            outItems[size] = item;
-            outScores[size] = s;
-            siftUp(outItems, outScores, size);
+            heapItems[size] = firstItem + i;
+            heapScores[size] = s;
+            siftUp(heapItems, heapScores, size);
             size++;
         }
         if (size < k) {
-            sortHeapBestFirst(outItems, outScores, size);
             return size;
         }
         // Scan phase. Items arrive in increasing index order, so an item whose score equals the heap's worst
         // can never beat it (the worst has the lower index): a strict > comparison is the whole tie-break.
-        float threshold = outScores[0];
-        // Once the heap is full almost no item beats its worst: test 8 at a time without branching (non-short-circuit
-        // |), and look at them one by one only when one does. The threshold only rises, so an item that failed the
-        // block test could not have entered later either: same result as the plain loop.
-        for (; item + 8 <= length; item += 8) {
-            int o = offset + item;
-            if (scores[o] > threshold | scores[o + 1] > threshold | scores[o + 2] > threshold | scores[o + 3] > threshold
-                    | scores[o + 4] > threshold | scores[o + 5] > threshold | scores[o + 6] > threshold
-                    | scores[o + 7] > threshold) {
-                for (int i = item; i < item + 8; i++) {
-                    float s = scores[offset + i];
-                    if (s > threshold && !isExcluded(i, excluded, excludedCount)) {
-                        outItems[0] = i;
-                        outScores[0] = s;
-                        siftDown(outItems, outScores, 0, size);
-                        threshold = outScores[0];
-                    }
-                }
+        // The threshold only rises, so skipping what the scan rejects gives the same result as testing each item.
+        ThresholdScan scan = ThresholdScan.INSTANCE;
+        float threshold = heapScores[0];
+        for (i = scan.firstAbove(scores, offset, bias, biasOffset, i, length, threshold); i < length;
+             i = scan.firstAbove(scores, offset, bias, biasOffset, i + 1, length, threshold)) {
+            int item = firstItem + i;
+            if (!isExcluded(item, excluded, excludedCount)) {
+                heapItems[0] = item;
+                heapScores[0] = bias == null ? scores[offset + i] : scores[offset + i] + bias[biasOffset + i];
+                siftDown(heapItems, heapScores, 0, size);
+                threshold = heapScores[0];
             }
         }
-        for (; item < length; item++) {
-            float s = scores[offset + item];
-            if (s > threshold && !isExcluded(item, excluded, excludedCount)) {
-                outItems[0] = item;
-                outScores[0] = s;
-                siftDown(outItems, outScores, 0, size);
-                threshold = outScores[0];
-            }
-        }
-        sortHeapBestFirst(outItems, outScores, size);
+        return size;
+    }
+
+    /** Orders a heap built by {@link #offer} best first (in place) and returns its size. */
+    public static int finish(int[] heapItems, float[] heapScores, int size) {
+        sortHeapBestFirst(heapItems, heapScores, size);
         return size;
     }
 

@@ -107,4 +107,38 @@ class Gru4RecBatchStepTest {
         });
         assertThat(visited[0]).isEqualTo(states.size());
     }
+    @ParameterizedTest(name = "{0} rows, {1} items, k {2}")
+    @CsvSource({"1, 3000, 20", "7, 3000, 20", "40, 5000, 20", "130, 5000, 20", "300, 2500, 7", "3, 10, 20"})
+    void topKRowsEqualTopKOverTheWholeMatrix(int rows, int items, int k) throws Exception {
+        Gru4RecModel model = model(100, true, items);
+        SplittableRandom rnd = new SplittableRandom(rows);
+        List<float[]> states = new ArrayList<>();
+        List<int[]> excluded = new ArrayList<>();
+        for (int s = 0; s < rows; s++) {
+            float[] h = model.newSession();
+            int[] seen = new int[1 + s % 4];
+            for (int j = 0; j < seen.length; j++) {
+                seen[j] = rnd.nextInt(items);
+                model.step(h, seen[j]);
+            }
+            states.add(h);
+            excluded.add(s % 3 == 0 ? null : seen);
+        }
+        float[] whole = new float[rows * items];
+        model.scoreAll(states, whole);
+        int[] expectedItems = new int[k];
+        float[] expectedScores = new float[k];
+        int[] visited = {0};
+        model.topKRows(states, k, excluded::get, (row, topItems, topScores, count) -> {
+            assertThat(row).isEqualTo(visited[0]++);
+            int[] skip = excluded.get(row);
+            int expected = TopK.select(whole, row * items, items, k, skip, skip == null ? 0 : skip.length,
+                    expectedItems, expectedScores);
+            assertThat(java.util.Arrays.copyOf(topItems, count)).as("row %d", row)
+                    .containsExactly(java.util.Arrays.copyOf(expectedItems, expected));
+            assertThat(java.util.Arrays.copyOf(topScores, count)).as("row %d", row)
+                    .containsExactly(java.util.Arrays.copyOf(expectedScores, expected));
+        });
+        assertThat(visited[0]).isEqualTo(rows);
+    }
 }

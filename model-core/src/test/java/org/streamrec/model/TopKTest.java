@@ -59,6 +59,84 @@ class TopKTest {
     }
 
     @Test
+    void offeringARowInSlicesWithABiasEqualsSelectingOverTheSummedRow() {
+        SplittableRandom random = new SplittableRandom(43);
+        int[] heapItems = new int[40];
+        float[] heapScores = new float[40];
+        int[] outItems = new int[40];
+        float[] outScores = new float[40];
+        for (int trial = 0; trial < 2000; trial++) {
+            int length = 1 + random.nextInt(trial % 3 == 0 ? 30 : 700);
+            int k = random.nextInt(1, 40);
+            int distinct = trial % 2 == 0 ? 1 + random.nextInt(5) : Integer.MAX_VALUE;
+            float[] scores = new float[length];
+            float[] bias = new float[length];
+            float[] summed = new float[length];
+            for (int i = 0; i < length; i++) {
+                scores[i] = distinct == Integer.MAX_VALUE ? (float) random.nextGaussian() : random.nextInt(distinct);
+                bias[i] = distinct == Integer.MAX_VALUE ? (float) random.nextGaussian() * 0.1f : 0.5f * random.nextInt(2);
+                if (trial % 5 == 0 && random.nextInt(12) == 0) {
+                    scores[i] = trial % 10 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+                }
+                summed[i] = scores[i] + bias[i];
+            }
+            int[] excluded = IntStream.range(0, random.nextInt(Math.min(length, 10) + 1))
+                    .map(i -> random.nextInt(length)).toArray();
+
+            int size = 0;
+            for (int from = 0; from < length; ) {
+                int len = Math.min(length - from, 1 + random.nextInt(100));
+                // Each slice sits at its own offset in a larger array, as a slice of a multi-row tile does.
+                int pad = random.nextInt(20);
+                float[] tile = new float[pad + len];
+                System.arraycopy(scores, from, tile, pad, len);
+                size = TopK.offer(tile, pad, bias, from, len, from, k, excluded, excluded.length, heapItems, heapScores, size);
+                from += len;
+            }
+            int count = TopK.finish(heapItems, heapScores, size);
+
+            int expected = TopK.select(summed, 0, length, k, excluded, excluded.length, outItems, outScores);
+            assertThat(Arrays.copyOf(heapItems, count)).as("trial %d", trial).containsExactly(Arrays.copyOf(outItems, expected));
+            assertThat(Arrays.copyOf(heapScores, count)).as("trial %d", trial).containsExactly(Arrays.copyOf(outScores, expected));
+        }
+    }
+
+    @Test
+    void vectorAndScalarScansFindTheSamePositions() {
+        ThresholdScan scalar = new ThresholdScan.Scalar();
+        ThresholdScan vector = new VectorThresholdScan();
+        SplittableRandom random = new SplittableRandom(44);
+        for (int trial = 0; trial < 5000; trial++) {
+            int length = random.nextInt(200);
+            int offset = random.nextInt(17);
+            float[] scores = new float[offset + length];
+            float[] bias = new float[offset + length];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = (float) random.nextGaussian();
+                bias[i] = random.nextInt(4) == 0 ? 0f : (float) random.nextGaussian() * 0.01f;
+                if (random.nextInt(50) == 0) {
+                    scores[i] = random.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
+                }
+            }
+            float threshold = (float) (1.5 + random.nextGaussian());
+            int from = length == 0 ? 0 : random.nextInt(length + 1);
+            for (float[] b : new float[][] {null, bias}) {
+                int biasOffset = b == null ? 0 : offset;
+                assertThat(vector.firstAbove(scores, offset, b, biasOffset, from, length, threshold))
+                        .as("trial %d, bias %s", trial, b != null)
+                        .isEqualTo(scalar.firstAbove(scores, offset, b, biasOffset, from, length, threshold));
+            }
+        }
+    }
+
+    @Test
+    void theServingJvmScansWithTheVectorApi() {
+        // The build runs tests with --add-modules=jdk.incubator.vector, as the jobs run; without it the scan would
+        // silently fall back to the scalar loop.
+        assertThat(ThresholdScan.INSTANCE.name()).startsWith("Vector API");
+    }
+
+    @Test
     void tiesGoToTheLowerIndexAndOnlyTheUsedPartOfTheExclusionArrayCounts() {
         float[] row = {1f, 3f, 3f, 2f, 3f, 0f};
         int[] items = new int[3];

@@ -67,8 +67,8 @@ import org.streamrec.model.TopK;
  * time stops; (c) one GRU step on the stored hidden vector (plain Java arrays, in model-core); (d) a scoring request
  * appended to an in-memory micro-batch.
  *
- * <p>The batch is scored with one {@link NextItemScorer#scoreAll} call (one matrix product for all rows) and
- * {@link TopK} per row, when it reaches its size, when its processing-time bound fires, before a checkpoint barrier
+ * <p>The batch is scored with one {@link NextItemScorer#topKRows} call (one matrix product for all rows, then
+ * {@link TopK} per row), when it reaches its size, when its processing-time bound fires, before a checkpoint barrier
  * ({@link #prepareSnapshotPreBarrier}, so no request crosses a checkpoint: the batch is not in state, and a restore
  * replays the events it came from), before a watermark is forwarded (so no output is late), before a model swap
  * (rows were computed with the old model), at end of input, and before an event of a user who still has a pending
@@ -146,8 +146,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient List<float[]> batchHidden;
     private transient int[] batchItemRows;
     private transient String[] batchIds;
-    private transient int[] topItems;
-    private transient float[] topScores;
     private transient StreamRecord<Recommendation> reuse;
 
     private transient PrequentialMetrics prequential;
@@ -258,8 +256,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         batchHidden = new ArrayList<>(settings.batchMaxSize());
         batchItemRows = new int[settings.batchMaxSize()];
         batchIds = new String[settings.k()];
-        topItems = new int[settings.k()];
-        topScores = new float[settings.k()];
         reuse = new StreamRecord<>(null);
 
         prequential = new PrequentialMetrics();
@@ -457,7 +453,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             batchTimer = null;
         }
         int rows = pending.size();
-        int n = model.itemCount();
         if (batchItemRows.length < rows) {
             batchItemRows = new int[rows];
         }
@@ -470,17 +465,14 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         model.scorer().stepAll(batchHidden, batchItemRows);
         batchSize.update(rows);
         String[] ids = batchIds;
-        model.scorer().scoreRows(batchHidden, (i, rowScores, offset) -> {
+        model.scorer().topKRows(batchHidden, settings.k(), i -> pending.get(i).excluded(), (i, items, scores, count) -> {
             Request r = pending.get(i);
             setCurrentKey(r.userId());
             sessionState.update(r.state());
-            int[] excluded = r.excluded();
-            int count = TopK.select(rowScores, offset, n, settings.k(), excluded,
-                    excluded == null ? 0 : excluded.length, topItems, topScores);
             for (int j = 0; j < count; j++) {
-                ids[j] = model.itemIdOf(topItems[j]);
+                ids[j] = model.itemIdOf(items[j]);
             }
-            issue(r.userId(), r.eventId(), r.sessionId(), r.eventTime(), r.arrivalTime(), ids, topScores, count,
+            issue(r.userId(), r.eventId(), r.sessionId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
                     RecommendationStrategy.MODEL);
         });
         pending.clear();

@@ -1,0 +1,50 @@
+package org.streamrec.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link ThresholdScan} on the Vector API; loaded only when {@code jdk.incubator.vector} is resolved. */
+final class VectorThresholdScan extends ThresholdScan {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    int firstAbove(float[] scores, int offset, float[] bias, int biasOffset, int from, int length, float threshold) {
+        int lanes = SPECIES.length();
+        int i = from;
+        FloatVector limit = FloatVector.broadcast(SPECIES, threshold);
+        if (bias == null) {
+            for (; i + lanes <= length; i += lanes) {
+                if (FloatVector.fromArray(SPECIES, scores, offset + i).compare(VectorOperators.GT, limit).anyTrue()) {
+                    break;
+                }
+            }
+            for (; i < length; i++) {
+                if (scores[offset + i] > threshold) {
+                    return i;
+                }
+            }
+        } else {
+            for (; i + lanes <= length; i += lanes) {
+                // A lane-wise add is the same IEEE float add as the scalar one below: same sums, same candidates.
+                FloatVector s = FloatVector.fromArray(SPECIES, scores, offset + i)
+                        .add(FloatVector.fromArray(SPECIES, bias, biasOffset + i));
+                if (s.compare(VectorOperators.GT, limit).anyTrue()) {
+                    break;
+                }
+            }
+            for (; i < length; i++) {
+                if (scores[offset + i] + bias[biasOffset + i] > threshold) {
+                    return i;
+                }
+            }
+        }
+        return length;
+    }
+
+    @Override
+    String name() {
+        return "Vector API " + SPECIES;
+    }
+}
