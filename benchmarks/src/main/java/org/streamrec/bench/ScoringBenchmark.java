@@ -16,9 +16,11 @@ import org.streamrec.model.Gru4RecModel;
 import org.streamrec.model.TopK;
 
 /**
- * Full-catalogue scoring as the serving operator does it: {@link Gru4RecModel#scoreBatch} (copy the hidden rows
- * into ND4J, one {@code Nd4j.gemm} against every item, copy back, add the bias) and then {@link TopK} once per row.
- * {@code scoreOnly_*} leaves out the top-k, so the share of top-k is the difference.
+ * Full-catalogue scoring. {@code servingTop20_*}: what the serving operator runs, {@link Gru4RecModel#topKRows}
+ * (the model's scoring kernel over L2-sized slices of the catalogue, each slice offered to every row's top-k).
+ * {@code scoreTop20_*}: the whole {@code [batch x items]} matrix with {@link Gru4RecModel#scoreBatch} (the same
+ * kernel, as offline evaluation uses it), then {@link TopK} once per row; {@code scoreOnly_*} leaves out the top-k.
+ * {@code PlatformLimitsBenchmark.sgemm} gives ND4J's gemm on the same shapes, the reference they are compared with.
  *
  * <p>Batch size is part of the method name rather than a {@code @Param} because {@link OperationsPerInvocation}
  * needs a constant: with it, JMH reports the cost per scored event, whatever the batch.
@@ -94,37 +96,52 @@ public class ScoringBenchmark {
     }
 
     private final java.util.List<float[]> rowStates = new java.util.ArrayList<>();
-    private long rowsChecksum;
+    private long servingChecksum;
 
     /**
-     * The serving operator's path since the batched flush: {@link Gru4RecModel#scoreRows} (one gemm, then each row
-     * copied out with its bias into a cache-resident buffer) and {@link TopK} on that row.
+     * The serving operator's path: {@link Gru4RecModel#topKRows}, which scores the catalogue in L2-sized slices with
+     * the model's own kernel and offers each slice, plus the bias, to each row's top-k heap.
      */
-    private long rowsAndSelect(int batch) throws Exception {
+    private long servingTopK(int batch) throws Exception {
         if (rowStates.size() != batch) {
             rowStates.clear();
             for (int r = 0; r < batch; r++) {
                 rowStates.add(java.util.Arrays.copyOfRange(hiddenRows, r * hidden, (r + 1) * hidden));
             }
         }
-        rowsChecksum = 0;
-        model.scoreRows(rowStates, (row, rowScores, offset) -> {
-            TopK.select(rowScores, offset, items, K, null, 0, topItems, topScores);
-            rowsChecksum += topItems[0];
-        });
-        return rowsChecksum;
+        servingChecksum = 0;
+        model.topKRows(rowStates, K, row -> null, (row, items, itemScores, count) -> servingChecksum += items[0]);
+        return servingChecksum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(1)
+    public long servingTop20_batch001() throws Exception {
+        return servingTopK(1);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(8)
+    public long servingTop20_batch008() throws Exception {
+        return servingTopK(8);
     }
 
     @Benchmark
     @OperationsPerInvocation(32)
-    public long rowsTop20_batch032() throws Exception {
-        return rowsAndSelect(32);
+    public long servingTop20_batch032() throws Exception {
+        return servingTopK(32);
     }
 
     @Benchmark
     @OperationsPerInvocation(128)
-    public long rowsTop20_batch128() throws Exception {
-        return rowsAndSelect(128);
+    public long servingTop20_batch128() throws Exception {
+        return servingTopK(128);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(512)
+    public long servingTop20_batch512() throws Exception {
+        return servingTopK(512);
     }
 
     @Benchmark

@@ -6,8 +6,6 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
  * GRU4Rec with one GRU layer, as in the official implementation (hidasib/GRU4Rec_PyTorch_Official,
  * {@code GRU4RecModel}): item input embedding (the output embedding itself when
@@ -27,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Parameters live in Java arrays, which {@link Gru4RecTrainer} updates in place; item tables have
  * {@link #capacityRows} allocated rows of which {@link #itemCount()} are in use, so the item set can grow.
- * Scoring is not thread-safe while training runs, and {@link #scoreBatch} uses shared native buffers:
+ * Scoring is not thread-safe while training runs, and {@link #scoreBatch} uses shared scratch buffers:
  * use one instance per thread (Flink: per subtask).
  */
 public final class Gru4RecModel implements NextItemScorer<float[]> {
@@ -60,11 +58,9 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     /** Incremented whenever parameters change, so cached native copies know when to refresh. */
     long parameterStamp;
 
-    private NativeMatrix nativeOutEmb;
-    private long nativeOutEmbStamp = -1;
-    private int nativeOutEmbRows = -1;
-    private NativeMatrix scoreHidden;
-    private NativeMatrix scoreOut;
+    private float[] packedOutEmb;
+    private long packedOutEmbStamp = -1;
+    private int packedOutEmbRows = -1;
     private float[] gxScratch;
     private float[] ghScratch;
     /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
@@ -75,11 +71,13 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     private int[] hOffsetScratch = new int[0];
     private float[] batchGx = new float[0];
     private float[] batchGh = new float[0];
-    /** One row of scores (plus bias) of {@link #scoreRows}: small enough to stay in cache. */
-    private float[] rowScratch = new float[0];
-    /** The heap of one row's best items in {@link #topKRows}. */
-    private int[] topItems = new int[0];
-    private float[] topScores = new float[0];
+    /** One slice of scores for every row of a batch (see {@link #scoreInSlices}). */
+    private float[] scoreTile = new float[0];
+    /** {@link #topKRows}: each row's heap and exclusions. */
+    private int[][] heapItems = new int[0][];
+    private float[][] heapScores = new float[0][];
+    private int[] heapSizes = new int[0];
+    private int[][] excludedScratch = new int[0][];
 
     /** A new model with freshly initialised parameters for every item of {@code vocabulary}. */
     public static Gru4RecModel create(Gru4RecParams params, ItemVocabulary vocabulary, long[] popularity) {
@@ -382,46 +380,18 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 
-    /** Scores every item for each hidden vector in one gemm; {@code out} is {@code [sessions x itemCount]}. */
+    /** Scores every item for each hidden vector; {@code out} is {@code [sessions x itemCount]}. */
     @Override
     public void scoreAll(List<float[]> sessions, float[] out) {
         scoreBatch(stack(sessions), sessions.size(), out);
     }
 
     /**
-     * One gemm for all rows, as {@link #scoreBatch}, but each row is copied out of the native result and gets its
-     * bias in a one-row buffer that stays in cache while {@code visitor} (the top-k) reads it: at batch 128 over 43k
-     * items the {@code [rows x items]} matrix is 22 MB, and copying it whole, adding the bias and then reading it for
-     * the top-k went three times through memory. Scores are bit-identical to {@link #scoreAll}.
-     */
-    @Override
-    public synchronized void scoreRows(List<float[]> sessions, RowVisitor visitor) throws Exception {
-        int rows = sessions.size();
-        if (rows == 0) {
-            return;
-        }
-        int n = itemCount();
-        float[] stacked = stack(sessions);
-        gemmScores(stacked, rows);
-        if (rowScratch.length < n) {
-            rowScratch = new float[n];
-        }
-        float[] row = rowScratch;
-        for (int r = 0; r < rows; r++) {
-            scoreOut.getFrom((long) r * n, row, n);
-            for (int i = 0; i < n; i++) {
-                row[i] += outBias[i];
-            }
-            visitor.row(r, row, 0);
-        }
-    }
-
-    /**
      * The serving path: each session's top {@code k} over the whole catalogue, scored exactly (every item, float
-     * math). One gemm for all rows, as {@link #scoreRows}; then each row is copied out of ND4J into a one-row buffer
-     * and offered to the top-k with its bias ({@link TopK#offer}), so the bias costs no pass of its own. The result is
-     * that of {@link TopK#select} on {@link #scoreAll}'s rows. (Scoring the catalogue in L2-sized slices, so that the
-     * {@code [rows x items]} matrix never goes to memory, was tried and measured no faster: the gemm dominates.)
+     * math), without ever holding the {@code [rows x items]} score matrix: the catalogue goes through in slices of
+     * {@link #sliceBlocks} blocks, each scored for all rows by {@link ItemScoreKernel} into an L2-sized tile, and each
+     * row's slice, plus the bias, is offered to that row's heap ({@link TopK#offer}, items in increasing order). The
+     * result is that of {@link TopK#select} on {@link #scoreAll}'s rows.
      */
     @Override
     public synchronized void topKRows(List<float[]> sessions, int k, IntFunction<int[]> excluded, TopKVisitor visitor)
@@ -430,27 +400,39 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         if (rows == 0) {
             return;
         }
-        int n = itemCount();
-        gemmScores(stack(sessions), rows);
-        if (rowScratch.length < n) {
-            rowScratch = new float[n];
-        }
-        if (topItems.length != k) {
-            topItems = new int[k];
-            topScores = new float[k];
-        }
-        float[] row = rowScratch;
+        float[] hiddenRows = stack(sessions);
+        prepareHeaps(rows, k);
         for (int r = 0; r < rows; r++) {
-            scoreOut.getFrom((long) r * n, row, n);
-            int[] skip = excluded.apply(r);
-            int size = TopK.offer(row, 0, outBias, 0, n, 0, k, skip, skip == null ? 0 : skip.length, topItems, topScores, 0);
-            visitor.row(r, topItems, topScores, TopK.finish(topItems, topScores, size));
+            excludedScratch[r] = excluded.apply(r);
+            heapSizes[r] = 0;
+        }
+        scoreInSlices(hiddenRows, rows, (tile, stride, from, len) -> {
+            for (int r = 0; r < rows; r++) {
+                int[] skip = excludedScratch[r];
+                heapSizes[r] = TopK.offer(tile, r * stride, outBias, from, len, from, k, skip,
+                        skip == null ? 0 : skip.length, heapItems[r], heapScores[r], heapSizes[r]);
+            }
+        });
+        for (int r = 0; r < rows; r++) {
+            int count = TopK.finish(heapItems[r], heapScores[r], heapSizes[r]);
+            excludedScratch[r] = null;
+            visitor.row(r, heapItems[r], heapScores[r], count);
+        }
+    }
+
+    private void prepareHeaps(int rows, int k) {
+        if (heapItems.length < rows || (heapItems.length > 0 && heapItems[0].length != k)) {
+            int capacity = Math.max(rows, heapItems.length);
+            heapItems = new int[capacity][k];
+            heapScores = new float[capacity][k];
+            heapSizes = new int[capacity];
+            excludedScratch = new int[capacity][];
         }
     }
 
     /**
-     * Raw scoring for the serving operator: {@code out[r * itemCount + i] = h_r . Wy[i] + By[i]} for
-     * {@code rows} hidden vectors stored row-major in {@code hiddenRowMajor}, as one {@code Nd4j.gemm}.
+     * Full scoring into a caller's matrix (offline evaluation): {@code out[r * itemCount + i] = h_r . Wy[i] + By[i]}
+     * for {@code rows} hidden vectors stored row-major in {@code hiddenRowMajor}; the same floats as {@link #topKRows}.
      */
     public synchronized void scoreBatch(float[] hiddenRowMajor, int rows, float[] out) {
         int n = itemCount();
@@ -460,42 +442,61 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         if (rows == 0) {
             return;
         }
-        gemmScores(hiddenRowMajor, rows);
-        scoreOut.get(out, rows * n);
-        for (int r = 0; r < rows; r++) {
-            int o = r * n;
-            for (int i = 0; i < n; i++) {
-                out[o + i] += outBias[i];
+        scoreInSlices(hiddenRowMajor, rows, (tile, stride, from, len) -> {
+            for (int r = 0; r < rows; r++) {
+                int t = r * stride;
+                int o = r * n + from;
+                for (int i = 0; i < len; i++) {
+                    out[o + i] = tile[t + i] + outBias[from + i];
+                }
             }
+        });
+    }
+
+    /** Receives the scores (without bias) of items {@code [from, from + len)} for every row, row r at {@code r * stride}. */
+    @FunctionalInterface
+    private interface SliceConsumer {
+        void accept(float[] tile, int stride, int from, int len);
+    }
+
+    private void scoreInSlices(float[] hiddenRows, int rows, SliceConsumer consumer) {
+        int n = itemCount();
+        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
+        float[] packed = packedOutputEmbedding();
+        int width = kernel.blockItems();
+        int blocks = kernel.blocks(n);
+        int slice = sliceBlocks(kernel);
+        int stride = slice * width;
+        if (scoreTile.length < rows * stride) {
+            scoreTile = new float[rows * stride];
+        }
+        for (int first = 0; first < blocks; first += slice) {
+            int last = Math.min(blocks, first + slice);
+            kernel.scores(packed, hidden, hiddenRows, rows, first, last, scoreTile, stride);
+            int from = first * width;
+            consumer.accept(scoreTile, stride, from, Math.min(n, last * width) - from);
         }
     }
 
-    /** {@code scoreOut[rows x itemCount] = hidden · Wyᵀ}, without the bias. */
-    private void gemmScores(float[] hiddenRowMajor, int rows) {
-        int n = itemCount();
-        INDArray weights = nativeOutputEmbedding();
-        if (scoreHidden == null) {
-            scoreHidden = new NativeMatrix((long) rows * hidden);
-            scoreOut = new NativeMatrix((long) rows * n);
-        }
-        INDArray h = scoreHidden.matrix(rows, hidden);
-        scoreHidden.put(hiddenRowMajor, rows * hidden);
-        INDArray s = scoreOut.matrix(rows, n);
-        NativeMatrix.gemm(h, weights, s, false, true);
+    /**
+     * Blocks per slice: about {@link #SLICE_WEIGHT_BYTES} of packed weights, which then stay in L2 while every row of
+     * the batch is scored against them, so the weights come from memory once per batch, not once per tile of rows.
+     */
+    private int sliceBlocks(ItemScoreKernel kernel) {
+        return Math.max(1, SLICE_WEIGHT_BYTES / (hidden * kernel.blockItems() * Float.BYTES));
     }
 
-    private INDArray nativeOutputEmbedding() {
+    static final int SLICE_WEIGHT_BYTES = 256 * 1024;
+
+    /** The output embedding in {@link ItemScoreKernel}'s layout, packed again after each parameter change. */
+    private float[] packedOutputEmbedding() {
         int n = itemCount();
-        if (nativeOutEmb == null) {
-            nativeOutEmb = new NativeMatrix((long) n * hidden);
+        if (packedOutEmb == null || packedOutEmbStamp != parameterStamp || packedOutEmbRows != n) {
+            packedOutEmb = ItemScoreKernel.INSTANCE.pack(outEmb, n, hidden);
+            packedOutEmbStamp = parameterStamp;
+            packedOutEmbRows = n;
         }
-        INDArray view = nativeOutEmb.matrix(n, hidden);
-        if (nativeOutEmbStamp != parameterStamp || nativeOutEmbRows != n) {
-            nativeOutEmb.put(outEmb, n * hidden);
-            nativeOutEmbStamp = parameterStamp;
-            nativeOutEmbRows = n;
-        }
-        return view;
+        return packedOutEmb;
     }
 
     /** Marks parameters as changed (called by the trainer after each update). */
