@@ -117,7 +117,8 @@ public final class LoadTest implements Callable<Integer> {
     Path repoDir;
 
     @Option(names = "--run-dir", description = "deploy/local run directory of --cluster local: PIDs, logs, checkpoints"
-            + " (default: $STREAMREC_RUN_DIR, else deploy/local/run/loadtest).")
+            + " (default: $STREAMREC_RUN_DIR, else deploy/local/run/loadtest). deploy/loadtest.sh's safety net stops"
+            + " $STREAMREC_RUN_DIR, so set that rather than this.")
     Path runDir;
 
     @Option(names = "--guarantees", split = ",", defaultValue = "at-least-once,exactly-once",
@@ -216,6 +217,9 @@ public final class LoadTest implements Callable<Integer> {
         }
         for (String g : guarantees) {
             guaranteeFlag(g);
+        }
+        if (!clusterMode.equals("embedded") && !clusterMode.equals("local")) {
+            throw new IllegalArgumentException("--cluster takes embedded or local, not " + clusterMode);
         }
         String machine = machine();
         say("loadtest: %s; started %s", machine, startedAt);
