@@ -68,8 +68,9 @@ class LoadTestLocalClusterIT {
                 assertThat(usage.cores()).as("cores of %s in %s", name, where).isPositive();
                 assertThat(usage.peakRssMib()).as("RSS of %s in %s", name, where).isGreaterThan(50);
             });
-            // 1,200 events went to the events topic: the lag was read during the step and reached 0 after the drain.
-            assertThat(step.maxGroupLag()).as("max group lag in %s", where).isBetween(1L, 1200L);
+            // The lag was read during the step and reached 0 after the drain. At most the 1,200 events of the step plus
+            // the 400 of the warm-up, whose offsets may still be uncommitted when the step starts.
+            assertThat(step.maxGroupLag()).as("max group lag in %s", where).isBetween(1L, 1600L);
             assertThat(step.finalGroupLag()).as("final group lag in %s", where).isZero();
             assertThat(step.groupLagZeroMs()).as("ms until the group lag read 0 in %s", where).isNotNegative();
         }
