@@ -1,11 +1,43 @@
 #!/usr/bin/env bash
-# End-to-end load test of the serving job (org.streamrec.flink.loadtest.LoadTest), one JVM: an embedded Kafka broker,
-# the RecommenderJob on a local Flink MiniCluster (RocksDB), GRU4Rec over diginetica's 43,097 items (hidden 100; built
-# once into target/loadtest-models and reused), and the replay at 1k, 5k, 10k, 20k events/s and as fast as possible,
-# for at-least-once and exactly-once. Prints per step: throughput, consumer lag, p50/p95/p99/max latency from event
-# creation to a read_committed consumer, CPU and RSS; then a summary table. Exit code 0 when every event was answered.
+# End-to-end load test of the serving job (org.streamrec.flink.loadtest.LoadTest): a Kafka broker, the
+# RecommenderJob with RocksDB state, GRU4Rec over diginetica's 43,097 items (hidden 100; built once into
+# target/loadtest-models and reused, or --model DIR), and the replay at 1k, 5k, 10k, 20k events/s and as fast as
+# possible, for at-least-once and exactly-once, each combination of the swept settings (--parallelism,
+# --batch-max-size, --batch-max-delay take comma-separated lists) as its own job on fresh topics, each job first
+# running an unreported warm-up step (--warmup-step RATE:DURATION, default 2000:15s, or none). Prints per step:
+# throughput, events in flight, the job's consumer-group lag (it moves only when a checkpoint commits the source's
+# offsets: what kafka-consumer-groups.sh shows an operator), p50/p95/p99/max latency from event creation to a
+# read_committed consumer, CPU cores and peak RSS per process; then a summary table. Exit code 0 when every event
+# was answered exactly once.
+#
+# Two deployments (--cluster):
+#   embedded (default)  one JVM: an embedded broker and a Flink MiniCluster next to the replay and the consumer; the
+#                       CPU columns split this JVM by thread group (Flink tasks, replay, consumer, the rest).
+#   local               deploy/local's standalone deployment, each part its own process: the harness runs
+#                       deploy/local/up.sh --no-jobs --free-ports (TM_SLOTS = the largest --parallelism), submits the
+#                       shaded job jar per job with deploy/local/submit.sh, cancels it through Flink's REST API, and
+#                       runs deploy/local/stop.sh at the end; this script stops the deployment too when the harness
+#                       dies (trap). The harness process runs only the replay producer and the answer consumer;
+#                       CPU and RSS are reported for broker, jobmanager, taskmanager and harness from /proc/<pid>.
+#                       Run directory: $STREAMREC_RUN_DIR, default deploy/local/run/loadtest.
 #
 # Usage: deploy/loadtest.sh [options]      e.g. deploy/loadtest.sh --rates 5000 --duration 30s --guarantees at-least-once
+#        deploy/loadtest.sh --cluster local --rates 1000,5000 --duration 20s --guarantees at-least-once,exactly-once
+#        deploy/loadtest.sh --cluster local --parallelism 1,2 --batch-max-size 32,128 --rates 5000
 #        deploy/loadtest.sh --help          all options (--json FILE / --csv FILE write the results)
 set -euo pipefail
-exec "$(dirname "$0")/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
+REPO_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+LOCAL=""
+prev=""
+for arg in "$@"; do
+  [[ "$arg" == "--cluster=local" || ( "$prev" == "--cluster" && "$arg" == "local" ) ]] && LOCAL=1
+  prev="$arg"
+done
+if [[ -z "$LOCAL" ]]; then
+  exec "$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
+fi
+
+export STREAMREC_RUN_DIR="${STREAMREC_RUN_DIR:-$REPO_DIR/deploy/local/run/loadtest}"
+# The harness normally stops the deployment itself; this catches a harness that was killed or crashed.
+trap '"$REPO_DIR/deploy/local/stop.sh" >/dev/null 2>&1 || true' EXIT
+"$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"

@@ -14,7 +14,8 @@
 #   --epochs N           epochs of the bootstrap model when it has to be trained (default 1)
 #   --serving-arg ARG    extra argument for RecommenderJob (repeatable), e.g. --serving-arg=--checkpoint-interval=2s
 #   --trainer-arg ARG    extra argument for TrainerJob (repeatable)
-# Ports and sizes: see common.sh. Then: deploy/local/replay.sh, status.sh, stop.sh.
+# Ports and sizes: see common.sh (TM_SLOTS: task slots of the TaskManager; deploy/loadtest.sh --cluster local sets
+# it to its largest --parallelism). Then: deploy/local/replay.sh, status.sh, stop.sh; submit.sh submits a job.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -276,12 +277,7 @@ run_tool org.streamrec.flink.serving.AnnounceModel --snapshot "$MODEL" --snapsho
 STORE="$RUN_DIR/model-store"
 rm -rf "$STORE"
 mkdir -p "$STORE"
-submit() { # job class, args...
-  local class="$1"; shift
-  FLINK_CONF_DIR="$FLINK_CONF_DIR" "$JAVA" "${MODULE_FLAGS[@]}" -Xmx512m \
-      -Dlog.file="$LOG_DIR/flink-client.log" -Dlog4j.configurationFile="file:$FLINK_CONF_DIR/log4j-cli.properties" \
-      -cp "$FLINK_CP" org.apache.flink.client.cli.CliFrontend run --detached --class "$class" "$(job_jar)" "$@"
-}
+submit() { "$LOCAL_DIR/submit.sh" "$@"; } # job class, args...
 submit org.streamrec.flink.serving.RecommenderJob --bootstrap-servers "$BOOTSTRAP" --model-uri "file://$MODEL" \
     "${SERVING_ARGS[@]}"
 JOBS=(--job streamrec-recommender)

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,20 +17,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.state.rocksdb.RocksDBOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
-import org.streamrec.flink.demo.LocalFlinkCluster;
-import org.streamrec.flink.kafka.EmbeddedKafka;
 import org.streamrec.flink.replay.ClickEventFactory;
+import org.streamrec.flink.ops.LocalOps;
 import org.streamrec.flink.replay.DurationConverter;
 import org.streamrec.flink.replay.Pacer;
 import org.streamrec.flink.replay.ReplayClock;
@@ -42,29 +36,34 @@ import org.streamrec.flink.replay.SessionInterleaving;
 import org.streamrec.flink.replay.Ticker;
 import org.streamrec.flink.replay.TokenBucketPacer;
 import org.streamrec.flink.serving.RecommenderConfig;
-import org.streamrec.flink.serving.RecommenderJob;
-import org.streamrec.flink.serving.SnapshotModelLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * End-to-end load test of the serving job: an in-process Kafka broker ({@link EmbeddedKafka}), the real
- * {@link RecommenderJob} on a {@link LocalFlinkCluster} (MiniCluster, RocksDB state), a GRU4Rec model over
- * diginetica's items, and the replay tool ({@link Replayer}) at fixed rates and as fast as possible, for
- * at-least-once and exactly-once delivery, each with a job of its own on fresh topics. Every event's time is its
- * creation time, so the latency of an answer is the time from the event's creation to the moment a
- * {@code read_committed} consumer ({@link AnswerCollector}) got its recommendation; with exactly-once that includes
- * waiting for the checkpoint that commits it. After each step the harness waits until every event is answered.
+ * End-to-end load test of the serving job: a Kafka broker, the real {@code RecommenderJob} with RocksDB state, a
+ * GRU4Rec model over diginetica's items, and the replay tool ({@link Replayer}) at fixed rates and as fast as
+ * possible, for at-least-once and exactly-once delivery and every combination of the swept settings (parallelism,
+ * micro-batch size and time bound), each with a job of its own on fresh topics that first runs an unreported
+ * warm-up step. Every event's time is its creation time, so the latency of an answer is the time from the event's
+ * creation to the moment a {@code read_committed} consumer ({@link AnswerCollector}) got its recommendation; with
+ * exactly-once that includes waiting for the checkpoint that commits it. After each step the harness waits until
+ * every event is answered.
  *
- * <p>Everything runs in this one JVM on the machine's cores, so the load generator and the broker compete with the
- * job: the CPU columns say who used what. Run by {@code deploy/loadtest.sh}.
+ * <p>Two deployments ({@code --cluster}): {@code embedded}, everything in this JVM ({@link EmbeddedDeployment}:
+ * {@code EmbeddedKafka} and a MiniCluster), where the CPU columns split this process by thread group; and
+ * {@code local}, deploy/local's broker, JobManager and TaskManager in their own processes, the shaded job jar
+ * submitted to them ({@link LocalClusterDeployment}), where this JVM only sends and reads and the CPU and RSS of
+ * each process come from {@code /proc} ({@link StepMonitor}). Run by {@code deploy/loadtest.sh}.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "End-to-end load test: Kafka + the serving job on a local Flink cluster + replay at fixed rates.")
+        description = "End-to-end load test: Kafka + the serving job on a Flink cluster (embedded or deploy/local) + replay at fixed rates.")
 public final class LoadTest implements Callable<Integer> {
 
     static final String MAX = "max";
+
+    /** Beyond two checkpoint intervals, how long a step waits after its drain for the group lag to reach 0. */
+    static final Duration GROUP_LAG_SETTLE_LIMIT = Duration.ofSeconds(25);
 
     @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
     Path dataDir;
@@ -103,12 +102,33 @@ public final class LoadTest implements Callable<Integer> {
             description = "Events created in the first part of each step are answered and counted but not timed (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(names = "--warmup-step", defaultValue = "2000:15s",
+            description = "RATE:DURATION of an unreported step each job runs before the measured ones, so that no row pays"
+                    + " JIT, cold caches, RocksDB and ND4J start-up; 'none' to skip it (default: ${DEFAULT-VALUE}).")
+    String warmupStep;
+
+    @Option(names = "--cluster", defaultValue = "embedded",
+            description = "embedded: broker and Flink MiniCluster in this JVM; local: deploy/local's broker, JobManager and"
+                    + " TaskManager, each its own process, the job jar submitted to it (default: ${DEFAULT-VALUE}).")
+    String clusterMode;
+
+    @Option(names = "--repo-dir", description = "Repository root, for deploy/local's scripts (default: the working directory, or its parent"
+            + " when run from a module).")
+    Path repoDir;
+
+    @Option(names = "--run-dir", description = "deploy/local run directory of --cluster local: PIDs, logs, checkpoints"
+            + " (default: $STREAMREC_RUN_DIR, else deploy/local/run/loadtest). deploy/loadtest.sh's safety net stops"
+            + " $STREAMREC_RUN_DIR, so set that rather than this.")
+    Path runDir;
+
     @Option(names = "--guarantees", split = ",", defaultValue = "at-least-once,exactly-once",
             description = "Delivery guarantees to test, each with its own job (default: ${DEFAULT-VALUE}).")
     List<String> guarantees;
 
-    @Option(names = "--parallelism", defaultValue = "2", description = "Serving job parallelism = task slots (default: ${DEFAULT-VALUE}).")
-    int parallelism;
+    @Option(names = "--parallelism", split = ",", defaultValue = "2",
+            description = "Serving job parallelism; a comma-separated list sweeps it, one job per value. The cluster gets as many"
+                    + " task slots as the largest (default: ${DEFAULT-VALUE}).")
+    List<Integer> parallelism;
 
     @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the events and recommendations topics (default: ${DEFAULT-VALUE}).")
     int partitions;
@@ -117,12 +137,13 @@ public final class LoadTest implements Callable<Integer> {
             description = "Checkpoint interval; exactly-once output becomes visible at this pace (default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
 
-    @Option(names = "--batch-max-size", defaultValue = "128", description = "Serving micro-batch size (default: ${DEFAULT-VALUE}).")
-    int batchMaxSize;
+    @Option(names = "--batch-max-size", split = ",", defaultValue = "128",
+            description = "Serving micro-batch size; a list sweeps it (default: ${DEFAULT-VALUE}).")
+    List<Integer> batchMaxSize;
 
-    @Option(names = "--batch-max-delay", defaultValue = "5ms", converter = DurationConverter.class,
-            description = "Serving micro-batch time bound (default: ${DEFAULT-VALUE}).")
-    Duration batchMaxDelay;
+    @Option(names = "--batch-max-delay", split = ",", defaultValue = "5ms", converter = DurationConverter.class,
+            description = "Serving micro-batch time bound; a list sweeps it (default: ${DEFAULT-VALUE}).")
+    List<Duration> batchMaxDelay;
 
     @Option(names = "--network-buffer-timeout", defaultValue = "5ms", converter = DurationConverter.class,
             description = "Flink execution.buffer-timeout; Flink's own default of 100 ms would dominate latency (default: ${DEFAULT-VALUE}).")
@@ -197,6 +218,9 @@ public final class LoadTest implements Callable<Integer> {
         for (String g : guarantees) {
             guaranteeFlag(g);
         }
+        if (!clusterMode.equals("embedded") && !clusterMode.equals("local")) {
+            throw new IllegalArgumentException("--cluster takes embedded or local, not " + clusterMode);
+        }
         String machine = machine();
         say("loadtest: %s; started %s", machine, startedAt);
         Path modelDir = model != null ? model
@@ -206,26 +230,19 @@ public final class LoadTest implements Callable<Integer> {
         say("replay source: %s, %,d sessions, %,d events (reused round-robin; each step has its own event and user ids)",
                 eventsPath, sessions.size(), sessions.stream().mapToLong(Session::length).sum());
 
+        List<JobSettings> jobs = jobs();
+        int slots = jobs.stream().mapToInt(JobSettings::parallelism).max().orElseThrow();
+        WarmupStep warm = WarmupStep.parse(warmupStep);
         List<StepResult> results = new ArrayList<>();
         SessionCursor cursor = new SessionCursor(sessions);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopic("model-updates", 1, Map.of("cleanup.policy", "compact"));
-            Path flinkDir = Files.createTempDirectory("streamrec-loadtest-flink-");
-            try {
-                RecommenderConfig base = jobConfig(kafka, modelDir, guarantees.get(0));
-                Configuration flink = RecommenderJob.flinkConfiguration(base);
-                flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
-                flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
-                try (LocalFlinkCluster cluster = LocalFlinkCluster.start(flink, 0, parallelism)) {
-                    for (String guarantee : guarantees) {
-                        results.addAll(runGuarantee(kafka, cluster, flink, modelDir, guarantee, cursor));
-                    }
+        try (Deployment deployment = deploy(slots, modelDir)) {
+            try (Admin admin = LocalOps.admin(deployment.bootstrapServers())) {
+                for (int i = 0; i < jobs.size(); i++) {
+                    results.addAll(runJob(deployment, admin, modelDir, jobs.get(i), i + 1, warm, cursor));
                 }
-            } finally {
-                deleteRecursively(flinkDir);
             }
         }
-        Report report = new Report(startedAt, machine, settings(modelDir), results);
+        Report report = new Report(startedAt, machine, settings(modelDir, slots), results);
         printTable(results);
         if (jsonFile != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), report);
@@ -238,63 +255,94 @@ public final class LoadTest implements Callable<Integer> {
         return report;
     }
 
-    private List<StepResult> runGuarantee(EmbeddedKafka kafka, LocalFlinkCluster cluster, Configuration flink, Path modelDir,
-                                          String guarantee, SessionCursor cursor) throws Exception {
-        String tag = guarantee.equals("exactly-once") ? "eos" : "alo";
-        RecommenderConfig config = jobConfig(kafka, modelDir, guarantee);
-        kafka.createTopic(config.eventsTopic(), partitions);
-        kafka.createTopic(config.recommendationsTopic(), partitions);
-        kafka.createTopic(config.dlqTopic(), 1);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        new RecommenderJob(config,
-                RecommenderJob.eventsSource(config).build(),
-                RecommenderJob.announcementsSource(config).build(),
-                RecommenderJob.recommendationsSink(config),
-                RecommenderJob.deadLetterSink(config),
-                new SnapshotModelLoader()).build(env);
-        JobID job = cluster.submit(env, "streamrec-recommender (loadtest " + guarantee + ")");
+    private Deployment deploy(int slots, Path modelDir) throws Exception {
+        if (clusterMode.equals("embedded")) {
+            return new EmbeddedDeployment(slots, jobArgs("127.0.0.1:9092", modelDir, jobs().get(0), 0));
+        }
+        Path repo = repoDir != null ? repoDir : defaultRepoDir();
+        String envRunDir = System.getenv("STREAMREC_RUN_DIR");
+        Path run = runDir != null ? runDir
+                : envRunDir != null && !envRunDir.isBlank() ? Path.of(envRunDir) : repo.resolve("deploy/local/run/loadtest");
+        say("local cluster: deploy/local/up.sh --no-jobs --free-ports with TM_SLOTS=%d, run directory %s", slots, run);
+        LocalClusterDeployment d = LocalClusterDeployment.start(repo, run.toAbsolutePath(), slots, partitions, line -> say("%s", line));
+        say("local cluster up: Kafka %s, Flink %s, processes %s", d.bootstrapServers(), d.webUi(), d.processes());
+        return d;
+    }
+
+    static Path defaultRepoDir() {
+        Path cwd = Path.of("").toAbsolutePath();
+        return Files.isRegularFile(cwd.resolve("deploy/local/up.sh")) ? cwd : cwd.getParent();
+    }
+
+    private List<StepResult> runJob(Deployment deployment, Admin admin, Path modelDir, JobSettings settings, int index,
+                                    WarmupStep warm, SessionCursor cursor) throws Exception {
+        String tag = jobTag(settings.guarantee(), index);
+        List<String> args = jobArgs(deployment.bootstrapServers(), modelDir, settings, index);
+        RecommenderConfig config = RecommenderConfig.parse(args.toArray(String[]::new));
+        deployment.createTopic(config.eventsTopic(), partitions, Map.of());
+        deployment.createTopic(config.recommendationsTopic(), partitions, Map.of());
+        deployment.createTopic(config.dlqTopic(), 1, Map.of());
+        Deployment.Job job = deployment.submitServingJob(args, "streamrec-recommender (loadtest " + tag + ")");
         List<StepResult> results = new ArrayList<>();
         try {
-            if (!cluster.awaitAllTasksRunning(job, Duration.ofSeconds(180))) {
-                throw new IllegalStateException("the serving job's tasks did not all reach RUNNING: " + cluster.status(job));
+            if (!job.awaitAllTasksRunning(Duration.ofSeconds(180))) {
+                throw new IllegalStateException("the serving job's tasks did not all reach RUNNING: " + job.status());
             }
-            say("%s: serving job %s running, parallelism %d, checkpoints every %d ms, web UI %s", guarantee, job,
-                    parallelism, checkpointInterval.toMillis(), cluster.webUi());
-            Map<String, Object> producerSettings = new LinkedHashMap<>(ReplayTool.producerConfig(kafka.bootstrapServers(), Map.of()));
+            say("%s: serving job %s running (%s), checkpoints every %d ms, web UI %s", tag, job.id(), settings,
+                    checkpointInterval.toMillis(), deployment.webUi());
+            Map<String, Object> producerSettings = new LinkedHashMap<>(ReplayTool.producerConfig(deployment.bootstrapServers(), Map.of()));
             producerSettings.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrec-loadtest-replay");
             producerSettings.put(ProducerConfig.LINGER_MS_CONFIG, (int) producerLinger.toMillis());
-            try (AnswerCollector answers = new AnswerCollector(kafka.bootstrapServers(), config.recommendationsTopic());
+            StepMonitor.GroupLag lag = new StepMonitor.GroupLag(admin, config.groupId(), config.eventsTopic());
+            try (AnswerCollector answers = new AnswerCollector(deployment.bootstrapServers(), config.recommendationsTopic());
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings)) {
                 answers.start();
+                StepContext context = new StepContext(deployment, job, settings, tag, config.eventsTopic(), producer, answers, lag, cursor);
+                if (warm != null) {
+                    StepResult w = runStep(context, warm.rate(), warm.duration(), "warmup");
+                    say("%s: warm-up step (not reported): %s events/s for %d s, sent %,d, answered %,d, p99 %d ms", tag,
+                            w.rate(), warm.duration().toSeconds(), w.sent(), w.answered(), w.visibleP99Ms());
+                    checkConsumer(answers);
+                }
                 for (String rate : rates) {
-                    StepResult r = runStep(tag, guarantee, rate, config.eventsTopic(), producer, answers, cursor, cluster, job);
-                    results.add(r);
-                    if (answers.failure() != null) {
-                        throw new IllegalStateException("the answer consumer failed", answers.failure());
-                    }
+                    results.add(runStep(context, rate, duration, null));
+                    checkConsumer(answers);
                 }
             }
         } finally {
-            cluster.cancel(job, Duration.ofSeconds(60));
+            job.cancel(Duration.ofSeconds(60));
         }
         return results;
     }
 
-    private StepResult runStep(String tag, String guarantee, String rate, String topic, KafkaProducer<byte[], byte[]> producer,
-                               AnswerCollector answers, SessionCursor cursor, LocalFlinkCluster cluster, JobID job)
-            throws Exception {
+    private static void checkConsumer(AnswerCollector answers) {
+        if (answers.failure() != null) {
+            throw new IllegalStateException("the answer consumer failed", answers.failure());
+        }
+    }
+
+    /** What every step of one job shares. */
+    private record StepContext(Deployment deployment, Deployment.Job job, JobSettings settings, String tag, String topic,
+                               KafkaProducer<byte[], byte[]> producer, AnswerCollector answers, StepMonitor.GroupLag lag,
+                               SessionCursor cursor) {
+    }
+
+    /** One step at {@code rate} for {@code duration}; {@code label} names an unreported step (the warm-up). */
+    private StepResult runStep(StepContext c, String rate, Duration duration, String label) throws Exception {
+        String guarantee = c.settings().guarantee();
+        AnswerCollector answers = c.answers();
         boolean unpaced = rate.equalsIgnoreCase(MAX);
         double target = unpaced ? 0 : Double.parseDouble(rate);
         long limit = unpaced ? maxEvents : Math.round(target * duration.toMillis() / 1000.0);
-        String prefix = tag + "-" + (unpaced ? MAX : rate.replace(".", "_"));
-        List<Session> stepSessions = SessionInterleaving.interleaved(cursor.next(limit), interleave);
+        String prefix = c.tag() + "-" + (label != null ? label : unpaced ? MAX : rate.replace(".", "_"));
+        List<Session> stepSessions = SessionInterleaving.interleaved(c.cursor().next(limit), interleave);
 
         ProcessSampler sampler = new ProcessSampler();
         long startMillis = System.currentTimeMillis();
         answers.begin(prefix + "-", startMillis + warmup.toMillis());
         AtomicLong sent = new AtomicLong();
         Pacer pacer = unpaced ? Pacer.unpaced() : new TokenBucketPacer(target, TokenBucketPacer.defaultBurst(target), Ticker.SYSTEM);
-        Replayer replayer = new Replayer(producer, topic, new ClickEventFactory(prefix, ReplayClock.wallClock()),
+        Replayer replayer = new Replayer(c.producer(), c.topic(), new ClickEventFactory(prefix, ReplayClock.wallClock()),
                 AvroCodec.clickEvents(), pacer, Ticker.SYSTEM, Duration.ofDays(1), progress -> { });
         replayer.onSend(event -> sent.incrementAndGet());
         AtomicReference<ReplaySummary> summary = new AtomicReference<>();
@@ -306,9 +354,12 @@ public final class LoadTest implements Callable<Integer> {
                 replayFailure.set(e);
             }
         }, "loadtest-replay-" + prefix);
-        say("%s %s: sending %s for %d s ...", guarantee, prefix, unpaced ? "as fast as possible" : rate + " events/s",
-                duration.toSeconds());
+        if (label == null) {
+            say("%s %s: sending %s for %d s ...", guarantee, prefix, unpaced ? "as fast as possible" : rate + " events/s",
+                    duration.toSeconds());
+        }
         ProcessSampler.Mark begin = sampler.mark();
+        StepMonitor monitor = new StepMonitor(c.deployment().processes(), c.lag()::current).start();
         sender.start();
         long deadline = System.nanoTime() + duration.toNanos();
         long maxLag = 0;
@@ -323,6 +374,7 @@ public final class LoadTest implements Callable<Integer> {
         }
         long sendEndMillis = System.currentTimeMillis();
         if (replayFailure.get() != null) {
+            monitor.close();
             throw replayFailure.get();
         }
         ReplaySummary s = summary.get();
@@ -338,14 +390,18 @@ public final class LoadTest implements Callable<Integer> {
             }
             maxLag = Math.max(maxLag, acked - count);
             peakRss = Math.max(peakRss, ProcessSampler.rssMib());
-            if (cluster.status(job).isGloballyTerminalState()) {
-                throw new IllegalStateException("the serving job ended: " + cluster.status(job));
+            if (c.job().ended()) {
+                monitor.close();
+                throw new IllegalStateException("the serving job ended: " + c.job().status());
             }
             Thread.sleep(50);
         }
         // A moment more for duplicates that would follow the last answer.
         Thread.sleep(200);
         ProcessSampler.Mark end = sampler.mark();
+        monitor.stop();
+        // Not for the warm-up: its offsets get committed as soon as the next step's traffic wakes the source up.
+        long[] settled = label != null ? new long[] {c.lag().current(), -1} : awaitGroupLagZero(c.lag());
         AnswerCollector.Tally t = answers.tally();
         double sendSeconds = s.elapsedNanos() / 1e9;
         long[] visible = t.visibleLatencies();
@@ -356,16 +412,23 @@ public final class LoadTest implements Callable<Integer> {
         double throughput = t.lastAnswerMillis() == 0 ? 0 : t.answered() * 1000.0 / Math.max(1, t.lastAnswerMillis() - startMillis);
         // Kept up: the answers trail the sends by no more than what the guarantee itself adds (a checkpoint for EOS).
         long allowedDrain = 1000 + (guarantee.equals("exactly-once") ? 2 * checkpointInterval.toMillis() : 0);
-        StepResult r = new StepResult(guarantee, unpaced ? MAX : rate, target, s.eventsSent(), t.answered(), t.duplicates(),
+        JobSettings js = c.settings();
+        StepResult r = new StepResult(guarantee, js.parallelism(), js.batchMaxSize(), js.batchMaxDelay().toMillis(),
+                unpaced ? MAX : rate, target, s.eventsSent(), t.answered(), t.duplicates(),
                 t.fallback(), sendSeconds, s.eventsSent() / Math.max(1e-9, sendSeconds), throughput, drainMs,
                 t.answered() == s.eventsSent() && drainMs >= 0 && drainMs <= allowedDrain,
                 visible.length, percentile(visible, 0.50), percentile(visible, 0.95), percentile(visible, 0.99),
-                visible.length == 0 ? -1 : visible[visible.length - 1], percentile(emit, 0.99), maxLag, peakRss,
-                ProcessSampler.coresBetween(begin, end), loadAverage());
+                visible.length == 0 ? -1 : visible[visible.length - 1], percentile(emit, 0.99), maxLag, monitor.maxLag(),
+                settled[0], settled[1], peakRss, ProcessSampler.coresBetween(begin, end), monitor.usage(), loadAverage());
+        if (label != null) {
+            return r;
+        }
         say("%s %s: sent %,d (%.0f/s), answered %,d (%,d duplicates), throughput %.0f/s, drain %d ms, latency p50/p95/p99/max "
-                        + "%d/%d/%d/%d ms (emit p99 %d ms), max lag %,d, CPU %.2f cores, RSS %.0f MiB", guarantee, prefix,
+                        + "%d/%d/%d/%d ms (emit p99 %d ms), in flight max %,d, group lag max %,d end %,d (0 after %d ms), CPU %.2f cores, RSS %.0f MiB;"
+                + " processes %s", guarantee, prefix,
                 r.sent(), r.sendRate(), r.answered(), r.duplicates(), r.throughput(), r.drainMs(), r.visibleP50Ms(),
-                r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.cores().get("total"), r.peakRssMib());
+                r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), r.cores().get("total"),
+                r.peakRssMib(), formatProcesses(r.processes()));
         return r;
     }
 
@@ -376,24 +439,100 @@ public final class LoadTest implements Callable<Integer> {
         return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)];
     }
 
-    private RecommenderConfig jobConfig(EmbeddedKafka kafka, Path modelDir, String guarantee) {
-        String tag = guarantee.equals("exactly-once") ? "eos" : "alo";
-        return RecommenderConfig.parse(
-                "--bootstrap-servers", kafka.bootstrapServers(),
+    /** One serving job of the sweep: a guarantee and one value of each swept setting. */
+    record JobSettings(String guarantee, int parallelism, int batchMaxSize, Duration batchMaxDelay) {
+        @Override
+        public String toString() {
+            return String.format("%s, parallelism %d, batch %d, delay %d ms", guarantee, parallelism, batchMaxSize,
+                    batchMaxDelay.toMillis());
+        }
+    }
+
+    /** The unreported step each job runs first; null for {@code none}. */
+    record WarmupStep(String rate, Duration duration) {
+        static WarmupStep parse(String spec) {
+            if (spec.equalsIgnoreCase("none")) {
+                return null;
+            }
+            int colon = spec.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("--warmup-step takes RATE:DURATION (e.g. 2000:15s) or none, not " + spec);
+            }
+            String rate = spec.substring(0, colon).trim();
+            if (!rate.equalsIgnoreCase(MAX)) {
+                Double.parseDouble(rate);
+            }
+            return new WarmupStep(rate, new DurationConverter().convert(spec.substring(colon + 1).trim()));
+        }
+    }
+
+    /** Every combination of the swept settings, one job each, guarantee outermost, then parallelism, size, delay. */
+    List<JobSettings> jobs() {
+        List<JobSettings> jobs = new ArrayList<>();
+        for (String g : guarantees) {
+            guaranteeFlag(g);
+            for (int p : parallelism) {
+                for (int size : batchMaxSize) {
+                    for (Duration delay : batchMaxDelay) {
+                        jobs.add(new JobSettings(g, p, size, delay));
+                    }
+                }
+            }
+        }
+        return jobs;
+    }
+
+    private static String jobTag(String guarantee, int index) {
+        return (guarantee.equals("exactly-once") ? "eos" : "alo") + index;
+    }
+
+    /**
+     * The RecommenderJob flags of one job of the sweep, the same in both modes (embedded: parsed here; local: given
+     * to the job jar's main). Topics, group and transactional ids carry the job's tag, so every job starts fresh.
+     */
+    List<String> jobArgs(String bootstrapServers, Path modelDir, JobSettings job, int index) {
+        String tag = jobTag(job.guarantee(), index);
+        return List.of(
+                "--bootstrap-servers", bootstrapServers,
                 "--events-topic", "events-" + tag, "--recommendations-topic", "recommendations-" + tag,
                 "--dlq-topic", "events.dlq-" + tag, "--model-updates-topic", "model-updates",
                 "--group-id", "loadtest-" + tag,
                 "--model-uri", modelDir.toAbsolutePath().toUri().toString(),
                 "--k", String.valueOf(k),
-                "--parallelism", String.valueOf(parallelism),
-                "--delivery-guarantee", guaranteeFlag(guarantee),
+                "--parallelism", String.valueOf(job.parallelism()),
+                "--delivery-guarantee", guaranteeFlag(job.guarantee()),
                 "--checkpoint-interval", checkpointInterval.toMillis() + " ms",
-                "--batch-max-size", String.valueOf(batchMaxSize),
-                "--batch-max-delay", batchMaxDelay.toMillis() + " ms",
+                "--batch-max-size", String.valueOf(job.batchMaxSize()),
+                "--batch-max-delay", job.batchMaxDelay().toMillis() + " ms",
                 "--network-buffer-timeout", networkBufferTimeout.toMillis() + " ms",
                 "--transactional-id-prefix", "streamrec-loadtest-" + tag,
                 // Below the embedded broker's transaction.max.timeout.ms.
                 "--transaction-timeout", "5 min");
+    }
+
+    /**
+     * How long an operator's view of the lag trails the answers: after the drain, the group's lag is read until it is
+     * 0, for at most two checkpoint intervals plus {@link #GROUP_LAG_SETTLE_LIMIT}. The source commits offsets when a
+     * checkpoint completes, but flink-connector-kafka 5.0 runs the commit on its fetcher thread after the current
+     * {@code poll} returns, and an idle source polls for up to 10 s, so once the traffic stops the committed offsets
+     * can trail by that much. Returns {lag when done, ms it took or -1 if it did not reach 0}.
+     */
+    private long[] awaitGroupLagZero(StepMonitor.GroupLag lag) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + 2 * checkpointInterval.toNanos() + GROUP_LAG_SETTLE_LIMIT.toNanos();
+        long value = lag.current();
+        while (value != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(StepMonitor.SAMPLE_MILLIS);
+            value = lag.current();
+        }
+        return new long[] {value, value == 0 ? (System.nanoTime() - start) / 1_000_000 : -1};
+    }
+
+    static String formatProcesses(Map<String, ProcessUsage> processes) {
+        StringBuilder b = new StringBuilder();
+        processes.forEach((name, u) -> b.append(b.length() == 0 ? "" : ", ")
+                .append(String.format(Locale.ROOT, "%s %.2f cores %.0f MiB", name, u.cores(), u.peakRssMib())));
+        return b.toString();
     }
 
     private static String guaranteeFlag(String g) {
@@ -403,19 +542,22 @@ public final class LoadTest implements Callable<Integer> {
         return g;
     }
 
-    private Map<String, Object> settings(Path modelDir) {
+    private Map<String, Object> settings(Path modelDir, int slots) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cluster", clusterMode);
         m.put("model", modelDir.toAbsolutePath().toString());
         m.put("hidden", hidden);
         m.put("epochs", epochs);
         m.put("eventsFile", eventsFile);
         m.put("durationSeconds", duration.toMillis() / 1000.0);
         m.put("warmupSeconds", warmup.toMillis() / 1000.0);
+        m.put("warmupStep", warmupStep);
         m.put("parallelism", parallelism);
+        m.put("taskSlots", slots);
         m.put("partitions", partitions);
         m.put("checkpointIntervalMs", checkpointInterval.toMillis());
         m.put("batchMaxSize", batchMaxSize);
-        m.put("batchMaxDelayMs", batchMaxDelay.toMillis());
+        m.put("batchMaxDelayMs", batchMaxDelay.stream().map(Duration::toMillis).toList());
         m.put("networkBufferTimeoutMs", networkBufferTimeout.toMillis());
         m.put("producerLingerMs", producerLinger.toMillis());
         m.put("k", k);
@@ -423,20 +565,44 @@ public final class LoadTest implements Callable<Integer> {
         return m;
     }
 
+    /** Process roles in table order: those of the standalone cluster, then this JVM. */
+    static final List<String> PROCESS_ORDER = List.of("broker", "jobmanager", "taskmanager", "harness");
+
+    private static List<String> processNames(List<StepResult> results) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        results.forEach(r -> seen.addAll(r.processes().keySet()));
+        return PROCESS_ORDER.stream().filter(seen::contains).toList();
+    }
+
     private void printTable(List<StepResult> results) {
+        List<String> procs = processNames(results);
         say("================ load test summary ================");
-        say("%-13s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %8s %6s %6s %7s",
-                "guarantee", "rate", "sent", "answered", "send/s", "answer/s", "drain", "kept", "p50", "p95", "p99", "max",
-                "emit-p99", "max-lag", "cores", "job", "RSS-MiB");
+        StringBuilder head = new StringBuilder(String.format("%-13s %2s %5s %5s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %9s %9s %8s %7s %6s",
+                "guarantee", "p", "batch", "delay", "rate", "sent", "answered", "send/s", "answer/s", "drain", "kept", "p50", "p95",
+                "p99", "max", "emit-p99", "in-flight", "lag-max", "lag-end", "lag0-ms", "job"));
+        for (String name : procs) {
+            head.append(String.format(" %14s", name));
+        }
+        say("%s", head);
         for (StepResult r : results) {
-            say("%-13s %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,8d %6.2f %6.2f %7.0f",
-                    r.guarantee(), r.rate(), r.sent(), r.answered(), r.sendRate(), r.throughput(), r.drainMs(),
-                    r.keptUp() ? "yes" : "NO", r.visibleP50Ms(), r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(),
-                    r.emitP99Ms(), r.maxLag(), r.cores().get("total"), r.cores().get(ProcessSampler.FLINK_TASKS), r.peakRssMib());
+            StringBuilder row = new StringBuilder(String.format("%-13s %2d %5d %5d %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,9d %,9d %,8d %7d %6s",
+                    r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
+                    r.sendRate(), r.throughput(), r.drainMs(), r.keptUp() ? "yes" : "NO", r.visibleP50Ms(), r.visibleP95Ms(),
+                    r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(),
+                    r.groupLagZeroMs(), clusterMode.equals("embedded") ? String.format("%.2f", r.cores().get(ProcessSampler.FLINK_TASKS)) : "-"));
+            for (String name : procs) {
+                ProcessUsage u = r.processes().get(name);
+                row.append(u == null ? String.format(" %14s", "-") : String.format(Locale.ROOT, " %6.2f c %5.0f M", u.cores(), u.peakRssMib()));
+            }
+            say("%s", row);
         }
         say("latencies in ms from event creation to a read_committed consumer; emit-p99: to the operator's emit; drain: ms"
-                + " from the last send to the last answer; cores: whole process (broker, Flink, replay, consumer), job: Flink"
-                + " task threads only");
+                + " from the last send to the last answer; in-flight: most events sent but not answered; lag-max/lag-end:"
+                + " the job's consumer-group lag on the events topic (moves only when a checkpoint commits offsets), largest"
+                + " during the step and after the drain; lag0-ms: ms after the drain until that lag read 0 (-1: not within"
+                + " two checkpoints + " + GROUP_LAG_SETTLE_LIMIT.toSeconds() + " s); job: cores of the Flink task threads in this JVM (embedded mode"
+                + " only); per process: average cores (c) and peak RSS in MiB (M) during the step%s",
+                clusterMode.equals("embedded") ? " (embedded: the harness process holds broker, Flink, replay and consumer)" : "");
         for (StepResult r : results) {
             if (!r.everyEventAnswered()) {
                 say("PROBLEM: %s %s: %,d of %,d events answered, %,d duplicates", r.guarantee(), r.rate(), r.answered(),
@@ -446,18 +612,31 @@ public final class LoadTest implements Callable<Integer> {
     }
 
     private static void writeCsv(List<StepResult> results, Path file) throws IOException {
+        List<String> procs = processNames(results);
+        StringBuilder header = new StringBuilder("guarantee,parallelism,batch_max_size,batch_max_delay_ms,rate,sent,answered,"
+                + "duplicates,fallback,send_rate,throughput,drain_ms,kept_up,timed,p50_ms,p95_ms,p99_ms,max_ms,emit_p99_ms,"
+                + "max_in_flight,max_group_lag,final_group_lag,group_lag_zero_ms,cores_total,cores_flink_tasks,cores_replay,cores_consumer,"
+                + "cores_other_java,cores_gc_jit_native,peak_rss_mib,load_avg_1m");
+        for (String name : procs) {
+            header.append(",cores_").append(name).append(",peak_rss_mib_").append(name);
+        }
         List<String> lines = new ArrayList<>();
-        lines.add("guarantee,rate,sent,answered,duplicates,fallback,send_rate,throughput,drain_ms,kept_up,timed,p50_ms,p95_ms,"
-                + "p99_ms,max_ms,emit_p99_ms,max_lag,cores_total,cores_flink_tasks,cores_replay,cores_consumer,cores_other_java,"
-                + "cores_gc_jit_native,peak_rss_mib,load_avg_1m");
+        lines.add(header.toString());
         for (StepResult r : results) {
             Map<String, Double> c = r.cores();
-            lines.add(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f",
-                    r.guarantee(), r.rate(), r.sent(), r.answered(), r.duplicates(), r.fallback(), r.sendRate(), r.throughput(),
-                    r.drainMs(), r.keptUp(), r.timed(), r.visibleP50Ms(), r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(),
-                    r.emitP99Ms(), r.maxLag(), c.get("total"), c.get(ProcessSampler.FLINK_TASKS), c.get(ProcessSampler.REPLAY),
-                    c.get(ProcessSampler.ANSWERS), c.get(ProcessSampler.OTHER_JAVA), c.get(ProcessSampler.NON_JAVA),
-                    r.peakRssMib(), r.loadAverage1m()));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                    "%s,%d,%d,%d,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f",
+                    r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
+                    r.duplicates(), r.fallback(), r.sendRate(), r.throughput(), r.drainMs(), r.keptUp(), r.timed(),
+                    r.visibleP50Ms(), r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(),
+                    r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), c.get("total"), c.get(ProcessSampler.FLINK_TASKS),
+                    c.get(ProcessSampler.REPLAY), c.get(ProcessSampler.ANSWERS), c.get(ProcessSampler.OTHER_JAVA),
+                    c.get(ProcessSampler.NON_JAVA), r.peakRssMib(), r.loadAverage1m()));
+            for (String name : procs) {
+                ProcessUsage u = r.processes().get(name);
+                line.append(u == null ? ",," : String.format(Locale.ROOT, ",%.3f,%.1f", u.cores(), u.peakRssMib()));
+            }
+            lines.add(line.toString());
         }
         Files.write(file, lines);
     }
@@ -487,14 +666,6 @@ public final class LoadTest implements Callable<Integer> {
             return Double.parseDouble(loadAverageLine().split("\\s+")[0]);
         } catch (RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * CPU and memory of this process (the broker, the Flink cluster, the replay producer and the answer consumer all
- * run in it): process CPU time from the JVM ({@code OperatingSystemMXBean.getProcessCpuTime}, which reads
+ * CPU and memory of this process (in the embedded mode the broker, the Flink cluster, the replay producer and the
+ * answer consumer all run in it; with {@code --cluster local} only the replay and the consumer): process CPU time from the JVM ({@code OperatingSystemMXBean.getProcessCpuTime}, which reads
  * {@code /proc}), resident set size from {@code /proc/self/status} (VmRSS), and per-thread CPU time grouped by
  * what the thread does, so the cost of the serving job can be told from the cost of the load generator.
  */

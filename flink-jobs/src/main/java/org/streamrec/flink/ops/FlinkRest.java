@@ -12,7 +12,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The few Flink REST calls the local scripts need (jobs overview, TaskManagers), with the JDK's HTTP client. */
+/** The few Flink REST calls the local scripts and the load test need (jobs, TaskManagers, cancel), with the JDK's HTTP client. */
 public final class FlinkRest {
 
     /** One row of {@code /jobs/overview}. */
@@ -50,6 +50,21 @@ public final class FlinkRest {
                     job.path("start-time").asLong(), tasks.path("total").asInt(), tasks.path("running").asInt()));
         }
         return jobs;
+    }
+
+    /** The job's state ({@code RUNNING}, {@code CANCELED}, ...) from {@code /jobs/<id>}. */
+    public String state(String jobId) throws IOException, InterruptedException {
+        return get("jobs/" + jobId).path("state").asText();
+    }
+
+    /** Asks the JobManager to cancel the job ({@code PATCH /jobs/<id>?mode=cancel}); returns at once. */
+    public void cancel(String jobId) throws IOException, InterruptedException {
+        URI uri = base.resolve("jobs/" + jobId + "?mode=cancel");
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("PATCH " + uri + ": HTTP " + response.statusCode() + " " + response.body());
+        }
     }
 
     /** Number of TaskManagers registered and their free/total slots, as {@code [taskManagers, freeSlots, totalSlots]}. */

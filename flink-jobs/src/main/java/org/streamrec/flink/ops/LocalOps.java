@@ -37,7 +37,7 @@ public final class LocalOps {
         System.exit(new CommandLine(new LocalOps()).execute(args));
     }
 
-    static Admin admin(String bootstrapServers) {
+    public static Admin admin(String bootstrapServers) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");

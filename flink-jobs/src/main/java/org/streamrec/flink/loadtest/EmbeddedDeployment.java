@@ -1,0 +1,129 @@
+package org.streamrec.flink.loadtest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.streamrec.flink.demo.LocalFlinkCluster;
+import org.streamrec.flink.kafka.EmbeddedKafka;
+import org.streamrec.flink.serving.RecommenderConfig;
+import org.streamrec.flink.serving.RecommenderJob;
+import org.streamrec.flink.serving.SnapshotModelLoader;
+
+/**
+ * Everything in this JVM: an {@link EmbeddedKafka} broker (with the {@code model-updates} topic) and a {@link LocalFlinkCluster} (MiniCluster, RocksDB,
+ * checkpoints in a temporary directory) with {@code slots} task slots. The serving job is built here from the same
+ * flags the standalone cluster's job gets.
+ */
+final class EmbeddedDeployment implements Deployment {
+
+    private final EmbeddedKafka kafka;
+    private final Path flinkDir;
+    private final Configuration flink;
+    private final LocalFlinkCluster cluster;
+
+    /** {@code clusterFlags}: job flags whose Flink settings (checkpoint interval, buffer timeout) the cluster takes. */
+    EmbeddedDeployment(int slots, List<String> clusterFlags) throws Exception {
+        kafka = EmbeddedKafka.start();
+        try {
+            // What deploy/local's up.sh creates: the jobs read model announcements from it (none in the load test).
+            kafka.createTopic("model-updates", 1, Map.of("cleanup.policy", "compact"));
+            flinkDir = Files.createTempDirectory("streamrec-loadtest-flink-");
+            flink = RecommenderJob.flinkConfiguration(RecommenderConfig.parse(clusterFlags.toArray(String[]::new)));
+            flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
+            cluster = LocalFlinkCluster.start(flink, 0, slots);
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        kafka.createTopic(name, partitions, configs);
+    }
+
+    @Override
+    public Job submitServingJob(List<String> jobArgs, String name) throws Exception {
+        RecommenderConfig config = RecommenderConfig.parse(jobArgs.toArray(String[]::new));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        new RecommenderJob(config,
+                RecommenderJob.eventsSource(config).build(),
+                RecommenderJob.announcementsSource(config).build(),
+                RecommenderJob.recommendationsSink(config),
+                RecommenderJob.deadLetterSink(config),
+                new SnapshotModelLoader()).build(env);
+        JobID id = cluster.submit(env, name);
+        return new Job() {
+            @Override
+            public String id() {
+                return id.toString();
+            }
+
+            @Override
+            public boolean awaitAllTasksRunning(Duration timeout) throws Exception {
+                return cluster.awaitAllTasksRunning(id, timeout);
+            }
+
+            @Override
+            public boolean ended() throws Exception {
+                return cluster.status(id).isGloballyTerminalState();
+            }
+
+            @Override
+            public String status() throws Exception {
+                return cluster.status(id).toString();
+            }
+
+            @Override
+            public void cancel(Duration timeout) throws Exception {
+                cluster.cancel(id, timeout);
+            }
+        };
+    }
+
+    @Override
+    public Map<String, Long> processes() {
+        return Map.of("harness", ProcessHandle.current().pid());
+    }
+
+    @Override
+    public String webUi() {
+        return cluster.webUi().toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            cluster.close();
+        } finally {
+            try {
+                kafka.close();
+            } finally {
+                deleteRecursively(flinkDir);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.streamrec.flink.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.streamrec.flink.loadtest.LoadTest.JobSettings;
+import org.streamrec.flink.loadtest.LoadTest.WarmupStep;
+import org.streamrec.flink.serving.RecommenderConfig;
+
+class LoadTestOptionsTest {
+
+    private static LoadTest parse(String... args) {
+        return LoadTest.parse(new PrintWriter(new StringWriter()), args);
+    }
+
+    @Test
+    void oneJobPerGuaranteeWithTheDefaults() {
+        assertThat(parse().jobs()).containsExactly(
+                new JobSettings("at-least-once", 2, 128, Duration.ofMillis(5)),
+                new JobSettings("exactly-once", 2, 128, Duration.ofMillis(5)));
+    }
+
+    @Test
+    void listsExpandToEveryCombinationGuaranteeOutermost() {
+        List<JobSettings> jobs = parse("--guarantees", "exactly-once,at-least-once", "--parallelism", "1,2",
+                "--batch-max-size", "32,128,512", "--batch-max-delay", "2ms,10ms").jobs();
+        assertThat(jobs).hasSize(2 * 2 * 3 * 2);
+        assertThat(jobs).doesNotHaveDuplicates();
+        assertThat(jobs.get(0)).isEqualTo(new JobSettings("exactly-once", 1, 32, Duration.ofMillis(2)));
+        assertThat(jobs.get(1)).isEqualTo(new JobSettings("exactly-once", 1, 32, Duration.ofMillis(10)));
+        assertThat(jobs.get(2)).isEqualTo(new JobSettings("exactly-once", 1, 128, Duration.ofMillis(2)));
+        assertThat(jobs.get(6)).isEqualTo(new JobSettings("exactly-once", 2, 32, Duration.ofMillis(2)));
+        assertThat(jobs.get(12)).isEqualTo(new JobSettings("at-least-once", 1, 32, Duration.ofMillis(2)));
+        assertThat(jobs.stream().mapToInt(JobSettings::parallelism).max().orElseThrow()).isEqualTo(2);
+    }
+
+    @Test
+    void aTypoInAGuaranteeFailsBeforeAnythingStarts() {
+        assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").jobs())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly_once");
+    }
+
+    @Test
+    void eachJobsFlagsCarryItsSettingsAndItsOwnTopicsAndGroup() {
+        LoadTest test = parse("--parallelism", "1,2", "--batch-max-size", "32", "--batch-max-delay", "10ms",
+                "--checkpoint-interval", "2s");
+        List<JobSettings> jobs = test.jobs();
+        RecommenderConfig first = RecommenderConfig.parse(
+                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), jobs.get(0), 1).toArray(String[]::new));
+        RecommenderConfig second = RecommenderConfig.parse(
+                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), jobs.get(1), 2).toArray(String[]::new));
+        assertThat(first.parallelism()).isEqualTo(1);
+        assertThat(second.parallelism()).isEqualTo(2);
+        assertThat(first.checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(first.eventsTopic()).isNotEqualTo(second.eventsTopic());
+        assertThat(first.recommendationsTopic()).isNotEqualTo(second.recommendationsTopic());
+        assertThat(first.groupId()).isNotEqualTo(second.groupId());
+        assertThat(first.modelUri().toString()).isEqualTo("file:///tmp/model");
+    }
+
+    @Test
+    void warmupStepIsRateColonDurationOrNone() {
+        assertThat(WarmupStep.parse("2000:15s")).isEqualTo(new WarmupStep("2000", Duration.ofSeconds(15)));
+        assertThat(WarmupStep.parse("max:5s")).isEqualTo(new WarmupStep("max", Duration.ofSeconds(5)));
+        assertThat(WarmupStep.parse("none")).isNull();
+        assertThatThrownBy(() -> WarmupStep.parse("2000")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
+        assertThat(parse().warmupStep).isEqualTo("2000:15s");
+    }
+}
