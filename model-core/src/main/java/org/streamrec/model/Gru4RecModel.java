@@ -430,6 +430,54 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         }
     }
 
+    /** Batches of {@link #warmUp}: enough for C2 to compile the kernels' loops and methods (it compiles after ~10^4 calls). */
+    static final int WARM_UP_BATCHES = 20_000;
+    /** {@link #warmUp} stops after this long even if not all batches ran (a slow or shared machine). */
+    static final long WARM_UP_MAX_NANOS = 10_000_000_000L;
+
+    /**
+     * Runs {@link #stepAll} and {@link #topKRows} on batches of 1 to 12 sessions over a small random model of the same
+     * kind (hidden 16, three scoring blocks of items), so that every tile of the kernels runs, until the JIT has
+     * compiled them. Vector API code runs 10-100x slower before C2 compiles it: a serving job that took traffic cold
+     * spent its first seconds on that and queued seconds of events (the load test's first steps). The small model keeps
+     * those first, slow rounds cheap; this model is not touched.
+     */
+    @Override
+    public int warmUp() {
+        int warmHidden = 16;
+        Gru4RecParams small = params.with("layers", String.valueOf(warmHidden));
+        if (!constrained) {
+            small = small.with("embedding", String.valueOf(warmHidden));
+        }
+        int items = 3 * ItemScoreKernel.INSTANCE.blockItems() - 5;
+        List<String> ids = new java.util.ArrayList<>(items);
+        for (int i = 0; i < items; i++) {
+            ids.add("warm-up-" + i);
+        }
+        Gru4RecModel copy = create(small, new ItemVocabulary(ids), new long[items]);
+        List<float[]> sessions = new java.util.ArrayList<>();
+        int[] itemRows = new int[12];
+        long[] sink = {0};
+        long deadline = System.nanoTime() + WARM_UP_MAX_NANOS;
+        int batches = 0;
+        try {
+            while (batches < WARM_UP_BATCHES && System.nanoTime() < deadline) {
+                int rows = 1 + batches % 12;
+                sessions.clear();
+                for (int r = 0; r < rows; r++) {
+                    sessions.add(copy.newSession());
+                    itemRows[r] = (batches + r) % items;
+                }
+                copy.stepAll(sessions, itemRows);
+                copy.topKRows(sessions, 20, r -> null, (r, top, topScores, count) -> sink[0] += top[0]);
+                batches++;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("warm-up failed", e);
+        }
+        return batches;
+    }
+
     /**
      * Full scoring into a caller's matrix (offline evaluation): {@code out[r * itemCount + i] = h_r . Wy[i] + By[i]}
      * for {@code rows} hidden vectors stored row-major in {@code hiddenRowMajor}; the same floats as {@link #topKRows}.

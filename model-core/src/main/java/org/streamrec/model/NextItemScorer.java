@@ -75,6 +75,15 @@ public interface NextItemScorer<S> {
         });
     }
 
+    /**
+     * Runs the serving path ({@link #stepAll}, {@link #topKRows}) on a throw-away copy of this scorer's kind until the
+     * JIT has compiled it, leaving this scorer as it is; returns the batches that took. Call before taking traffic.
+     * This default does nothing.
+     */
+    default int warmUp() {
+        return 0;
+    }
+
     /** Receives one session's best items from {@link #topKRows}: {@code items[0..count)} and their scores. */
     @FunctionalInterface
     interface TopKVisitor {

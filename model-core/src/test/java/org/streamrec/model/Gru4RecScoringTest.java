@@ -43,6 +43,28 @@ class Gru4RecScoringTest {
     }
 
     @Test
+    void warmUpRunsItsBatchesOnACopyAndLeavesTheModelAsItWas() {
+        Gru4RecModel model = trainedModel(4);
+        float[] h = model.newSession();
+        model.step(h, 3);
+        float[] before = new float[ITEMS];
+        model.scoreAll(List.of(h), before);
+        long stamp = model.parameterStamp;
+        long eventsSeen = model.eventsSeen;
+
+        int batches = model.warmUp();
+
+        // All of them unless the 10 s cap cut a very slow machine short.
+        assertThat(batches).isPositive().isLessThanOrEqualTo(Gru4RecModel.WARM_UP_BATCHES);
+        float[] after = new float[ITEMS];
+        model.scoreAll(List.of(h), after);
+        assertThat(after).containsExactly(before);
+        assertThat(model.parameterStamp).isEqualTo(stamp);
+        assertThat(model.eventsSeen).isEqualTo(eventsSeen);
+        assertThat(model.itemCount()).isEqualTo(ITEMS);
+    }
+
+    @Test
     void batchScoringEqualsPerRowScoringAndDotProducts() {
         Gru4RecModel model = trainedModel(3);
         SplittableRandom rnd = new SplittableRandom(5);

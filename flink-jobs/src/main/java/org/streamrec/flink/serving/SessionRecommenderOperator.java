@@ -258,6 +258,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         batchIds = new String[settings.k()];
         reuse = new StreamRecord<>(null);
 
+        warmUpOnce(model);
+
         prequential = new PrequentialMetrics();
         var group = getMetricGroup();
         eventsIn = group.counter("eventsIn");
@@ -280,6 +282,25 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         group.gauge("prequentialPredictions", () -> prequential.predictions());
         group.gauge("prequentialHitRate", () -> prequential.hitRate());
         group.gauge("prequentialMrr", () -> prequential.mrr());
+    }
+
+    /** Set once the serving path of this class loader's model code has been compiled by the JIT. */
+    private static boolean warmedUp;
+
+    /**
+     * Runs the model's serving path on a throw-away model until the JIT has compiled it, once per class loader (a job
+     * on a TaskManager), before the first event. Cold, the Vector API kernels run 10-100x slower for the first seconds,
+     * and the load test measured seconds of queued events after each start; the warm-up costs about a second of one
+     * core. Other subtasks of the job wait for it rather than start cold.
+     */
+    private static synchronized void warmUpOnce(ServingModel model) {
+        if (warmedUp) {
+            return;
+        }
+        long start = System.nanoTime();
+        int batches = model.scorer().warmUp();
+        warmedUp = true;
+        LOG.info("Serving path warmed up for the JIT: {} batches in {} ms", batches, (System.nanoTime() - start) / 1_000_000);
     }
 
     // ---------------------------------------------------------------- events
