@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.State;
  * What this machine can deliver, measured by the same harness as the kernels, so each kernel can be stated as a
  * fraction of its limit: single-precision gemm as ND4J delivers it ({@code Nd4j.gemm} on preallocated native
  * matrices of the scoring shapes, no copies), and memory bandwidth (a streaming sum over an on-heap
- * {@code float[]} and an off-heap buffer). The secondary results {@code :gflop} and {@code :gbyte} (ops/s) are
+ * {@code float[]} and an off-heap buffer), and the core's peak fused multiply-add rate through the Vector API
+ * ({@code fmaPeak}). The secondary results {@code :gflop} and {@code :gbyte} (ops/s) are
  * GFLOP/s and GB/s.
  */
 @State(Scope.Thread)
@@ -117,6 +118,42 @@ public class PlatformLimitsBenchmark {
         work.gflop += shape.gflopPerCall;
         return shape.out;
     }
+
+    /**
+     * Peak fused multiply-add rate of one core through the Vector API: 16 independent accumulator vectors (enough to
+     * hide the FMA latency on two FMA ports) updated from registers only, 1,000 rounds per call. This is the compute
+     * ceiling of the scoring kernel, which does the same FMAs but also loads weights and broadcasts hidden values.
+     */
+    @Benchmark
+    public float fmaPeak(Flops work) {
+        FloatVector m = FloatVector.broadcast(SPECIES, 0.999f);
+        FloatVector c = FloatVector.broadcast(SPECIES, 1e-7f);
+        FloatVector a0 = c, a1 = c, a2 = c, a3 = c, a4 = c, a5 = c, a6 = c, a7 = c;
+        FloatVector a8 = c, a9 = c, a10 = c, a11 = c, a12 = c, a13 = c, a14 = c, a15 = c;
+        for (int i = 0; i < FMA_ROUNDS; i++) {
+            a0 = a0.fma(m, c);
+            a1 = a1.fma(m, c);
+            a2 = a2.fma(m, c);
+            a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c);
+            a5 = a5.fma(m, c);
+            a6 = a6.fma(m, c);
+            a7 = a7.fma(m, c);
+            a8 = a8.fma(m, c);
+            a9 = a9.fma(m, c);
+            a10 = a10.fma(m, c);
+            a11 = a11.fma(m, c);
+            a12 = a12.fma(m, c);
+            a13 = a13.fma(m, c);
+            a14 = a14.fma(m, c);
+            a15 = a15.fma(m, c);
+        }
+        work.gflop += FMA_ROUNDS * 16.0 * SPECIES.length() * 2 / 1e9;
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .add(a12).add(a13).add(a14).add(a15).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final int FMA_ROUNDS = 1000;
 
     // Four independent accumulators: one would make the sum wait on the latency of each vector add.
     @Benchmark
