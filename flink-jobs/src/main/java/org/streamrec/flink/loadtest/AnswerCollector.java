@@ -23,7 +23,8 @@ final class AnswerCollector implements AutoCloseable {
 
     /** What the collector has seen of one step. */
     record Tally(long answered, long duplicates, long foreign, long undecodable, long fallback,
-                 long[] visibleLatencies, long[] emitLatencies, long firstAnswerMillis, long lastAnswerMillis) {
+                 long[] visibleLatencies, long[] emitLatencies, long[] createdMillis, long firstAnswerMillis,
+                 long lastAnswerMillis) {
     }
 
     private final TopicFollower follower;
@@ -38,6 +39,7 @@ final class AnswerCollector implements AutoCloseable {
     private long fallback;
     private long[] visible = new long[1 << 16];
     private long[] emit = new long[1 << 16];
+    private long[] created = new long[1 << 16];
     private int timed;
     private long firstAnswerMillis;
     private long lastAnswerMillis;
@@ -74,7 +76,7 @@ final class AnswerCollector implements AutoCloseable {
 
     synchronized Tally tally() {
         return new Tally(answered.size(), duplicates, foreign, undecodable, fallback, Arrays.copyOf(visible, timed),
-                Arrays.copyOf(emit, timed), firstAnswerMillis, lastAnswerMillis);
+                Arrays.copyOf(emit, timed), Arrays.copyOf(created, timed), firstAnswerMillis, lastAnswerMillis);
     }
 
     Exception failure() {
@@ -109,14 +111,16 @@ final class AnswerCollector implements AutoCloseable {
             firstAnswerMillis = now;
         }
         lastAnswerMillis = now;
-        long created = r.getEventTime().toEpochMilli();
-        if (created >= measureFromMillis) {
+        long createdAt = r.getEventTime().toEpochMilli();
+        if (createdAt >= measureFromMillis) {
             if (timed == visible.length) {
                 visible = Arrays.copyOf(visible, 2 * timed);
                 emit = Arrays.copyOf(emit, 2 * timed);
+                created = Arrays.copyOf(created, 2 * timed);
             }
-            visible[timed] = now - created;
-            emit[timed] = r.getEmitTime().toEpochMilli() - created;
+            visible[timed] = now - createdAt;
+            emit[timed] = r.getEmitTime().toEpochMilli() - createdAt;
+            created[timed] = createdAt;
             timed++;
         }
     }

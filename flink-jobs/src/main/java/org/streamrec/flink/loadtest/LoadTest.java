@@ -176,6 +176,10 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--csv", description = "Also write the results as CSV to this file.")
     Path csvFile;
 
+    @Option(names = "--latency-series", description = "Also write each measured step's latencies per second of event "
+            + "creation (count, p50, p99, max, emit p99) as CSV to this file: where in time a tail comes from.")
+    Path latencySeriesFile;
+
     private PrintWriter out = new PrintWriter(System.out, true);
 
     /** All steps and the conditions they ran under. */
@@ -404,6 +408,9 @@ public final class LoadTest implements Callable<Integer> {
         long[] settled = label != null ? new long[] {c.lag().current(), -1} : awaitGroupLagZero(c.lag());
         AnswerCollector.Tally t = answers.tally();
         double sendSeconds = s.elapsedNanos() / 1e9;
+        if (label == null && latencySeriesFile != null) {
+            appendLatencySeries(latencySeriesFile, guarantee + " " + prefix, t, startMillis);
+        }
         long[] visible = t.visibleLatencies();
         Arrays.sort(visible);
         long[] emit = t.emitLatencies();
@@ -430,6 +437,31 @@ public final class LoadTest implements Callable<Integer> {
                 r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), r.cores().get("total"),
                 r.peakRssMib(), formatProcesses(r.processes()));
         return r;
+    }
+
+    /** One CSV line per second of event creation: step, second from the step's start, count, p50, p99, max, emit p99. */
+    static List<String> latencySeries(String step, long[] created, long[] visible, long[] emit, long startMillis) {
+        java.util.TreeMap<Long, List<long[]>> bySecond = new java.util.TreeMap<>();
+        for (int i = 0; i < created.length; i++) {
+            bySecond.computeIfAbsent((created[i] - startMillis) / 1000, x -> new ArrayList<>()).add(new long[] {visible[i], emit[i]});
+        }
+        List<String> lines = new ArrayList<>();
+        for (var e : bySecond.entrySet()) {
+            long[] v = e.getValue().stream().mapToLong(a -> a[0]).sorted().toArray();
+            long[] m = e.getValue().stream().mapToLong(a -> a[1]).sorted().toArray();
+            lines.add(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d", step, e.getKey(), v.length, percentile(v, 0.5),
+                    percentile(v, 0.99), v[v.length - 1], percentile(m, 0.99)));
+        }
+        return lines;
+    }
+
+    private static void appendLatencySeries(Path file, String step, AnswerCollector.Tally t, long startMillis) throws IOException {
+        List<String> lines = new ArrayList<>();
+        if (!Files.exists(file)) {
+            lines.add("step,second,answers,p50_ms,p99_ms,max_ms,emit_p99_ms");
+        }
+        lines.addAll(latencySeries(step, t.createdMillis(), t.visibleLatencies(), t.emitLatencies(), startMillis));
+        Files.write(file, lines, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     static long percentile(long[] sorted, double q) {

@@ -73,4 +73,18 @@ class LoadTestOptionsTest {
         assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
         assertThat(parse().warmupStep).isEqualTo("2000:15s");
     }
+    @Test
+    void latencySeriesGroupsAnswersBySecondOfCreation() {
+        long start = 1_000_000;
+        long[] created = {start + 10, start + 999, start + 1000, start + 2500, start + 2600};
+        long[] visible = {30, 50, 40, 400, 20};
+        long[] emit = {20, 45, 35, 390, 15};
+
+        List<String> lines = LoadTest.latencySeries("at-least-once alo1-5000", created, visible, emit, start);
+
+        assertThat(lines).containsExactly(
+                "at-least-once alo1-5000,0,2,30,50,50,45",
+                "at-least-once alo1-5000,1,1,40,40,40,35",
+                "at-least-once alo1-5000,2,2,20,400,400,390");
+    }
 }
