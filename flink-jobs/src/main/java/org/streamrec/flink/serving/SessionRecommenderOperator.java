@@ -22,7 +22,6 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -114,7 +113,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private final String initialModelUri;
 
     private transient ValueState<SessionState> sessionState;
-    private transient ValueState<String[]> lastRecommended;
     private transient InternalTimerService<VoidNamespace> sessionTimers;
     /**
      * (version, uri, checksum) of the current model and of any announcement being loaded or queued, so a restored
@@ -182,8 +180,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
      * One event waiting in the micro-batch: its GRU step ({@code itemRow}, or -1 for an item the model does not know)
      * and the write of {@code state} happen at the flush, for the whole batch at once.
      */
-    private record Request(String userId, String eventId, String sessionId, long eventTime, long arrivalTime,
-                           SessionState state, int itemRow, int[] excluded) {
+    private record Request(String userId, String eventId, long eventTime, long arrivalTime, SessionState state,
+                           int itemRow, int[] excluded) {
     }
 
     @Override
@@ -231,18 +229,14 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         super.open();
         ValueStateDescriptor<SessionState> sessionDescriptor =
                 new ValueStateDescriptor<>("session", TypeInformation.of(SessionState.class));
-        ValueStateDescriptor<String[]> recsDescriptor =
-                new ValueStateDescriptor<>("last-recommended", BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO);
         if (settings.stateTtlMs() > 0) {
             StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(settings.stateTtlMs()))
                     .updateTtlOnCreateAndWrite()
                     .neverReturnExpired()
                     .build();
             sessionDescriptor.enableTimeToLive(ttl);
-            recsDescriptor.enableTimeToLive(ttl);
         }
         sessionState = getRuntimeContext().getState(sessionDescriptor);
-        lastRecommended = getRuntimeContext().getState(recsDescriptor);
         sessionTimers = getInternalTimerService("session-gap", VoidNamespaceSerializer.INSTANCE, this);
 
         String loaderName = "model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
@@ -324,12 +318,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         if (state == null || startsNewSession(state, event, time)) {
             state = newSession(user, event, time);
-            lastRecommended.clear();
-        } else {
-            String[] last = lastRecommended.value();
-            if (last != null) {
-                prequential.record(last, item);
-            }
+        } else if (state.lastRecommended != null) {
+            prequential.record(state.lastRecommended, item);
         }
         // The size check also catches a different model published under the same version number.
         if (state.modelVersion != model.version()
@@ -349,14 +339,13 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         sessionTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
 
         if (state.hidden == null) {
-            sessionState.update(state);
-            issue(user, event.getEventId(), state.sessionId, time, arrival, model.fallbackItems(),
+            issue(user, state, event.getEventId(), time, arrival, model.fallbackItems(),
                     model.fallbackScores(), model.fallbackItems().length, RecommendationStrategy.FALLBACK);
         } else {
             // The GRU step and the state write wait for the flush, which steps the whole batch at once (stepAll).
             // Nothing reads this user's state before then: an event or a session timer of a user with a pending
             // request flushes first, and so does a checkpoint.
-            enqueue(new Request(user, event.getEventId(), state.sessionId, time, arrival, state, row,
+            enqueue(new Request(user, event.getEventId(), time, arrival, state, row,
                     settings.excludeSeen() ? knownRows(state.items) : null));
         }
     }
@@ -432,7 +421,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         SessionState state = sessionState.value();
         if (state != null && state.lastEventTime + settings.sessionGapMs() <= timer.getTimestamp()) {
             sessionState.clear();
-            lastRecommended.clear();
             sessionsExpired.inc();
         }
     }
@@ -488,12 +476,10 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         String[] ids = batchIds;
         model.scorer().topKRows(batchHidden, settings.k(), i -> pending.get(i).excluded(), (i, items, scores, count) -> {
             Request r = pending.get(i);
-            setCurrentKey(r.userId());
-            sessionState.update(r.state());
             for (int j = 0; j < count; j++) {
                 ids[j] = model.itemIdOf(items[j]);
             }
-            issue(r.userId(), r.eventId(), r.sessionId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
+            issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
                     RecommendationStrategy.MODEL);
         });
         pending.clear();
@@ -501,11 +487,16 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         batchHidden.clear();
     }
 
-    /** Stores the list as the user's last recommendations (for the next prequential check) and emits it. */
-    private void issue(String user, String eventId, String sessionId, long eventTime, long arrival, String[] ids,
+    /**
+     * Stores the list in the user's session state as the last recommendations (for the next prequential check), writes
+     * that state, and emits the list.
+     */
+    private void issue(String user, SessionState state, String eventId, long eventTime, long arrival, String[] ids,
                        float[] itemScores, int count, RecommendationStrategy strategy) throws Exception {
         setCurrentKey(user);
-        lastRecommended.update(Arrays.copyOf(ids, count));
+        state.lastRecommended = Arrays.copyOf(ids, count);
+        sessionState.update(state);
+        String sessionId = state.sessionId;
         List<RecommendedItem> items = new ArrayList<>(count);
         for (int j = 0; j < count; j++) {
             items.add(new RecommendedItem(ids[j], itemScores[j]));
@@ -652,7 +643,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
         }
         sessionState.clear();
-        lastRecommended.clear();
         controlCommands.inc();
         userDeletions.inc();
         LOG.info("Control {} from {}: deleted the state of user {} (had a live session: {})", control.getCommandId(),

@@ -19,6 +19,11 @@ public class SessionState {
     public long modelVersion;
     /** Latest event time of the session (epoch ms); the session-gap timer is due at this plus the gap. */
     public long lastEventTime;
+    /**
+     * Item ids last recommended in this session, best first, for the prequential check of the session's next event;
+     * null before the first answer. Kept here rather than in a state of its own: one state read and write per event.
+     */
+    public String[] lastRecommended;
 
     public SessionState() {
     }

@@ -275,8 +275,8 @@ class ServingControlOperatorTest {
             assertThat(owning.operator().userDeletionCount()).isEqualTo(1);
             assertThat(other.operator().userDeletionCount()).isZero();
             assertThat(owning.harness().numEventTimeTimers()).as("only the kept user's session timer").isEqualTo(1);
-            assertThat(owning.harness().numKeyedStateEntries()).as("the kept user's session and last list")
-                    .isEqualTo(2);
+            assertThat(owning.harness().numKeyedStateEntries()).as("the kept user's session (with its last list)")
+                    .isEqualTo(1);
 
             event(owning, deleted, "i1", 200);   // within the gap, yet a new session: nothing of the old one is left
             event(owning, kept, "i2", 200);
