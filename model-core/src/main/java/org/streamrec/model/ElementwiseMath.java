@@ -9,7 +9,8 @@ package org.streamrec.model;
  */
 abstract class ElementwiseMath {
 
-    static final ElementwiseMath INSTANCE = select();
+    static final ElementwiseMath INSTANCE =
+            SimdImplementations.choose(ElementwiseMath.class, "org.streamrec.model.VectorElementwiseMath", Scalar::new);
 
     /** {@code a[off..off+len) = exp(a[off..off+len))}. */
     abstract void expInPlace(float[] a, int off, int len);
@@ -18,19 +19,6 @@ abstract class ElementwiseMath {
     abstract void tanhInPlace(float[] a, int off, int len);
 
     abstract String name();
-
-    private static ElementwiseMath select() {
-        if (!Boolean.parseBoolean(System.getProperty("streamrec.simd", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new Scalar();
-        }
-        try {
-            return (ElementwiseMath) Class.forName("org.streamrec.model.VectorElementwiseMath")
-                    .getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new Scalar();
-        }
-    }
 
     static final class Scalar extends ElementwiseMath {
         @Override

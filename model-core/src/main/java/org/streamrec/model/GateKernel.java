@@ -10,23 +10,12 @@ package org.streamrec.model;
  */
 abstract class GateKernel {
 
-    static final GateKernel INSTANCE = select();
+    static final GateKernel INSTANCE =
+            SimdImplementations.choose(GateKernel.class, "org.streamrec.model.VectorGateKernel", Scalar::new);
 
     abstract void accumulate(float[] acc, int accStride, float[] in, int[] inOffset, int rows, float[] w, int inDim, int cols);
 
     abstract String name();
-
-    private static GateKernel select() {
-        if (!Boolean.parseBoolean(System.getProperty("streamrec.simd", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new Scalar();
-        }
-        try {
-            return (GateKernel) Class.forName("org.streamrec.model.VectorGateKernel").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new Scalar();
-        }
-    }
 
     /** {@link Gru4RecModel#step}'s loops, one row at a time (zero inputs skipped, as there). */
     static final class Scalar extends GateKernel {

@@ -20,7 +20,8 @@ package org.streamrec.model;
  */
 abstract class ItemScoreKernel {
 
-    static final ItemScoreKernel INSTANCE = select();
+    static final ItemScoreKernel INSTANCE =
+            SimdImplementations.choose(ItemScoreKernel.class, "org.streamrec.model.VectorItemScoreKernel", Scalar::new);
 
     /** Items per packed block. */
     abstract int blockItems();
@@ -52,18 +53,6 @@ abstract class ItemScoreKernel {
 
     final int blocks(int items) {
         return (items + blockItems() - 1) / blockItems();
-    }
-
-    private static ItemScoreKernel select() {
-        if (!Boolean.parseBoolean(System.getProperty("streamrec.simd", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new Scalar();
-        }
-        try {
-            return (ItemScoreKernel) Class.forName("org.streamrec.model.VectorItemScoreKernel").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new Scalar();
-        }
     }
 
     /** One {@code Math.fma} chain per score: the same floats as the vector kernel, without the speed. */

@@ -9,7 +9,8 @@ package org.streamrec.model;
  */
 abstract class ThresholdScan {
 
-    static final ThresholdScan INSTANCE = select();
+    static final ThresholdScan INSTANCE =
+            SimdImplementations.choose(ThresholdScan.class, "org.streamrec.model.VectorThresholdScan", Scalar::new);
 
     /**
      * The first {@code i} in {@code [from, length)} with {@code scores[offset + i] (+ bias[biasOffset + i]) > threshold},
@@ -18,18 +19,6 @@ abstract class ThresholdScan {
     abstract int firstAbove(float[] scores, int offset, float[] bias, int biasOffset, int from, int length, float threshold);
 
     abstract String name();
-
-    private static ThresholdScan select() {
-        if (!Boolean.parseBoolean(System.getProperty("streamrec.simd", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new Scalar();
-        }
-        try {
-            return (ThresholdScan) Class.forName("org.streamrec.model.VectorThresholdScan").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new Scalar();
-        }
-    }
 
     static final class Scalar extends ThresholdScan {
         @Override
