@@ -1,5 +1,6 @@
 package org.streamrec.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -450,12 +451,12 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
             small = small.with("embedding", String.valueOf(warmHidden));
         }
         int items = 3 * ItemScoreKernel.INSTANCE.blockItems() - 5;
-        List<String> ids = new java.util.ArrayList<>(items);
+        List<String> ids = new ArrayList<>(items);
         for (int i = 0; i < items; i++) {
             ids.add("warm-up-" + i);
         }
         Gru4RecModel copy = create(small, new ItemVocabulary(ids), new long[items]);
-        List<float[]> sessions = new java.util.ArrayList<>();
+        List<float[]> sessions = new ArrayList<>();
         int[] itemRows = new int[12];
         long[] sink = {0};
         long deadline = System.nanoTime() + WARM_UP_MAX_NANOS;

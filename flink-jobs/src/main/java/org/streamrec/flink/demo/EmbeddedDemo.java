@@ -30,7 +30,6 @@ import org.streamrec.flink.dashboard.Dashboard;
 import org.streamrec.flink.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
-import org.streamrec.flink.serving.SnapshotModelLoader;
 import org.streamrec.flink.replay.ClickEventFactory;
 import org.streamrec.flink.replay.DurationConverter;
 import org.streamrec.flink.replay.Pacer;
@@ -348,12 +347,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 cluster.webUi().getPort() == webUiPort ? "" : " (port " + webUiPort + " was taken)");
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            new RecommenderJob(config,
-                    RecommenderJob.eventsSource(config).build(),
-                    RecommenderJob.announcementsSource(config).build(),
-                    RecommenderJob.recommendationsSink(config),
-                    RecommenderJob.deadLetterSink(config),
-                    new SnapshotModelLoader()).build(env);
+            RecommenderJob.onKafka(config, false).build(env);
             JobID job = cluster.submit(env, "streamrec-recommender (demo)");
             if (!cluster.awaitAllTasksRunning(job, Duration.ofSeconds(120))) {
                 throw new IllegalStateException("the serving job's tasks did not all reach RUNNING; job status "

@@ -37,7 +37,6 @@ import org.streamrec.flink.replay.Ticker;
 import org.streamrec.flink.replay.TokenBucketPacer;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
-import org.streamrec.flink.serving.SnapshotModelLoader;
 import org.streamrec.model.Gru4RecParams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -253,9 +252,7 @@ public final class TrainerBenchmark implements Callable<Integer> {
                  OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k, Set.of());
                  ModelUpdatesMonitor updates = new ModelUpdatesMonitor(kafka.bootstrapServers(), MODEL_UPDATES).start()) {
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-                new RecommenderJob(serving, RecommenderJob.eventsSource(serving).build(),
-                        RecommenderJob.announcementsSource(serving).build(), RecommenderJob.recommendationsSink(serving),
-                        RecommenderJob.deadLetterSink(serving), new SnapshotModelLoader()).build(env);
+                RecommenderJob.onKafka(serving, false).build(env);
                 JobID servingJob = cluster.submit(env, "streamrec-recommender (benchmark)");
                 if (!cluster.awaitAllTasksRunning(servingJob, Duration.ofSeconds(180))) {
                     throw new IllegalStateException("the serving job did not start: " + cluster.status(servingJob));

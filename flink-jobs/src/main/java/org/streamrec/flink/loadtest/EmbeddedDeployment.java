@@ -16,7 +16,6 @@ import org.streamrec.flink.demo.LocalFlinkCluster;
 import org.streamrec.flink.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
-import org.streamrec.flink.serving.SnapshotModelLoader;
 
 /**
  * Everything in this JVM: an {@link EmbeddedKafka} broker (with the {@code model-updates} topic) and a {@link LocalFlinkCluster} (MiniCluster, RocksDB,
@@ -61,12 +60,7 @@ final class EmbeddedDeployment implements Deployment {
     public Job submitServingJob(List<String> jobArgs, String name) throws Exception {
         RecommenderConfig config = RecommenderConfig.parse(jobArgs.toArray(String[]::new));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        new RecommenderJob(config,
-                RecommenderJob.eventsSource(config).build(),
-                RecommenderJob.announcementsSource(config).build(),
-                RecommenderJob.recommendationsSink(config),
-                RecommenderJob.deadLetterSink(config),
-                new SnapshotModelLoader()).build(env);
+        RecommenderJob.onKafka(config, false).build(env);
         JobID id = cluster.submit(env, name);
         return new Job() {
             @Override

@@ -97,13 +97,18 @@ public final class RecommenderJob {
             RecommenderConfig.commandLine(new RecommenderConfig()).usage(System.out);
             return;
         }
-        new RecommenderJob(config,
-                eventsSource(config).build(),
-                announcementsSource(config).build(),
-                controlSource(config).build(),
-                recommendationsSink(config),
-                deadLetterSink(config),
-                new SnapshotModelLoader()).execute();
+        onKafka(config, true).execute();
+    }
+
+    /**
+     * The job wired to Kafka as {@code config} says, with model snapshots loaded from their URIs; with
+     * {@code withControl} it also reads the serving-control topic (the production job does; the demo and the load
+     * test, which send no commands, leave it out).
+     */
+    public static RecommenderJob onKafka(RecommenderConfig config, boolean withControl) {
+        return new RecommenderJob(config, eventsSource(config).build(), announcementsSource(config).build(),
+                withControl ? controlSource(config).build() : null, recommendationsSink(config), deadLetterSink(config),
+                new SnapshotModelLoader());
     }
 
     /** Adds the job's topology to {@code env}. */

@@ -171,7 +171,7 @@ class RecommenderJobIT {
             KAFKA.createTopic(modelsTopic, 1, Map.of("cleanup.policy", "compact"));
 
             AvroCodec<ClickEvent> events = AvroCodec.clickEvents();
-            valid = validEvents(new Random(7), users, eventsPerUser);
+            valid = FaultScenario.validEvents(new Random(7), users, eventsPerUser);
             for (ClickEvent e : valid) {
                 records.add(new ProducerRecord<>(eventsTopic, utf8(e.getUserId()), events.encode(e)));
             }
@@ -192,7 +192,7 @@ class RecommenderJobIT {
         void checkCommittedOutput() {
             AvroCodec<Recommendation> recCodec = AvroCodec.recommendations();
             List<Recommendation> recs = KAFKA.consumeCommitted(recsTopic, valid.size(), Duration.ofSeconds(60))
-                    .stream().map(r -> decoded(recCodec.decode(r.value()))).toList();
+                    .stream().map(r -> FaultScenario.decoded(recCodec.decode(r.value()))).toList();
             assertThat(recs).extracting(Recommendation::getTriggeringEventId)
                     .doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(valid.stream().map(ClickEvent::getEventId).toList());
@@ -212,7 +212,7 @@ class RecommenderJobIT {
             AvroCodec<DeadLetter> dlqCodec = AvroCodec.deadLetters();
             List<ConsumerRecord<byte[], byte[]>> dlqRecords =
                     KAFKA.consumeCommitted(dlqTopic, bad.size(), Duration.ofSeconds(60));
-            List<DeadLetter> dead = dlqRecords.stream().map(r -> decoded(dlqCodec.decode(r.value()))).toList();
+            List<DeadLetter> dead = dlqRecords.stream().map(r -> FaultScenario.decoded(dlqCodec.decode(r.value()))).toList();
             assertThat(dead).extracting(DeadLetter::getErrorCode).containsExactlyInAnyOrderElementsOf(bad.keySet());
             for (DeadLetter d : dead) {
                 byte[] expected = bad.get(d.getErrorCode());
@@ -224,30 +224,6 @@ class RecommenderJobIT {
             }
             assertThat(dlqRecords).allSatisfy(r -> assertThat(r.key()).isEqualTo(utf8("user-0")));
         }
-    }
-
-    /** Users' events interleaved in time; items mostly known, some unknown to the model. */
-    private static List<ClickEvent> validEvents(Random random, int users, int eventsPerUser) {
-        Instant start = Instant.parse("2026-11-23T08:00:00Z");
-        List<ClickEvent> out = new ArrayList<>();
-        for (int i = 0; i < eventsPerUser; i++) {
-            for (int u = 0; u < users; u++) {
-                String item = i == 0 ? "i" + (u % TestModels.ITEMS) : random.nextInt(10) == 0 ? "unknown-" + i : "i" + random.nextInt(6);
-                out.add(ClickEvent.newBuilder()
-                        .setEventId("u" + u + "-e" + i)
-                        .setUserId("user-" + u)
-                        .setItemId(item)
-                        .setEventType(EventType.VIEW)
-                        .setEventTime(start.plusSeconds(i * 20L + u))
-                        .build());
-            }
-        }
-        return out;
-    }
-
-    private static <T> T decoded(DecodeResult<T> result) {
-        assertThat(result).isInstanceOf(DecodeResult.Decoded.class);
-        return ((DecodeResult.Decoded<T>) result).value();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
