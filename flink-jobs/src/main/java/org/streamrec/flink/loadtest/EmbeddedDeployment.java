@@ -29,8 +29,11 @@ final class EmbeddedDeployment implements Deployment {
     private final Configuration flink;
     private final LocalFlinkCluster cluster;
 
-    /** {@code clusterFlags}: job flags whose Flink settings (checkpoint interval, buffer timeout) the cluster takes. */
-    EmbeddedDeployment(int slots, List<String> clusterFlags) throws Exception {
+    /**
+     * {@code clusterFlags}: job flags whose Flink settings (checkpoint interval, buffer timeout) the cluster takes;
+     * {@code extraFlinkConf}: Flink configuration set on top of those (the load test's {@code --flink-conf}).
+     */
+    EmbeddedDeployment(int slots, List<String> clusterFlags, Map<String, String> extraFlinkConf) throws Exception {
         kafka = EmbeddedKafka.start();
         try {
             // What deploy/local's up.sh creates: the jobs read model announcements from it (none in the load test).
@@ -39,6 +42,7 @@ final class EmbeddedDeployment implements Deployment {
             flink = RecommenderJob.flinkConfiguration(RecommenderConfig.parse(clusterFlags.toArray(String[]::new)));
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
+            extraFlinkConf.forEach(flink::setString);
             cluster = LocalFlinkCluster.start(flink, 0, slots);
         } catch (Exception e) {
             kafka.close();

@@ -176,6 +176,11 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--csv", description = "Also write the results as CSV to this file.")
     Path csvFile;
 
+    @Option(names = "--flink-conf", paramLabel = "KEY=VALUE", description = "Extra Flink configuration of the "
+            + "embedded cluster, repeatable, e.g. --flink-conf execution.checkpointing.incremental=false (embedded only: "
+            + "deploy/local's cluster reads its own config.yaml).")
+    Map<String, String> flinkConf = new LinkedHashMap<>();
+
     @Option(names = "--latency-series", description = "Also write each measured step's latencies per second of event "
             + "creation (count, p50, p99, max, emit p99) as CSV to this file: where in time a tail comes from.")
     Path latencySeriesFile;
@@ -225,6 +230,10 @@ public final class LoadTest implements Callable<Integer> {
         if (!clusterMode.equals("embedded") && !clusterMode.equals("local")) {
             throw new IllegalArgumentException("--cluster takes embedded or local, not " + clusterMode);
         }
+        if (clusterMode.equals("local") && !flinkConf.isEmpty()) {
+            throw new IllegalArgumentException("--flink-conf applies to --cluster embedded only; set "
+                    + flinkConf.keySet() + " in deploy/local's Flink configuration instead");
+        }
         String machine = machine();
         say("loadtest: %s; started %s", machine, startedAt);
         Path modelDir = model != null ? model
@@ -261,7 +270,7 @@ public final class LoadTest implements Callable<Integer> {
 
     private Deployment deploy(int slots, Path modelDir) throws Exception {
         if (clusterMode.equals("embedded")) {
-            return new EmbeddedDeployment(slots, jobArgs("127.0.0.1:9092", modelDir, jobs().get(0), 0));
+            return new EmbeddedDeployment(slots, jobArgs("127.0.0.1:9092", modelDir, jobs().get(0), 0), flinkConf);
         }
         Path repo = repoDir != null ? repoDir : defaultRepoDir();
         String envRunDir = System.getenv("STREAMREC_RUN_DIR");
@@ -577,6 +586,7 @@ public final class LoadTest implements Callable<Integer> {
     private Map<String, Object> settings(Path modelDir, int slots) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cluster", clusterMode);
+        m.put("flinkConf", flinkConf);
         m.put("model", modelDir.toAbsolutePath().toString());
         m.put("hidden", hidden);
         m.put("epochs", epochs);

@@ -87,4 +87,13 @@ class LoadTestOptionsTest {
                 "at-least-once alo1-5000,1,1,40,40,40,35",
                 "at-least-once alo1-5000,2,2,20,400,400,390");
     }
+    @Test
+    void flinkConfIsRepeatableAndRefusedForTheLocalCluster() {
+        assertThat(parse("--flink-conf", "execution.checkpointing.incremental=false",
+                "--flink-conf", "execution.checkpointing.unaligned.enabled=true").flinkConf)
+                .containsExactly(java.util.Map.entry("execution.checkpointing.incremental", "false"),
+                        java.util.Map.entry("execution.checkpointing.unaligned.enabled", "true"));
+        assertThatThrownBy(() -> parse("--cluster", "local", "--flink-conf", "a=b").run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--flink-conf");
+    }
 }
