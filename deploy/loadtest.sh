@@ -25,7 +25,8 @@
 #        deploy/loadtest.sh --cluster local --rates 1000,5000 --duration 20s --guarantees at-least-once,exactly-once
 #        deploy/loadtest.sh --cluster local --parallelism 1,2 --batch-max-size 32,128 --rates 5000
 #        deploy/loadtest.sh --help          all options (--json FILE / --csv FILE write the results;
-#                                           --latency-series FILE each step's p50/p99/max per second, to find stalls)
+#                                           --latency-series FILE each step's p50/p99/max per second, to find stalls;
+#                                           --flink-conf KEY=VALUE extra Flink settings of the embedded cluster)
 set -euo pipefail
 REPO_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 LOCAL=""
