@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
 import org.snakeyaml.engine.v2.api.Load;
@@ -46,6 +47,9 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "recommender-job", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Streaming session recommender: Kafka events -> GRU4Rec top-k -> Kafka recommendations.")
 public final class RecommenderConfig {
+
+    /** Below this a memtable holds a few hundred session states and RocksDB would flush almost per batch. */
+    private static final long MIN_WRITE_BUFFER_BYTES = 64 * 1024;
 
     @Mixin
     private KafkaJobOptions kafka;
@@ -141,6 +145,13 @@ public final class RecommenderConfig {
                     + "execution.buffer-timeout); lower trades CPU for latency at low traffic (default: ${DEFAULT-VALUE}, "
                     + "Flink's own).")
     private Duration networkBufferTimeout;
+
+    @Option(names = "--rocksdb-write-buffer-size", defaultValue = "4 mb", converter = MemorySizeConverter.class,
+            description = "Size of one RocksDB memtable (state.backend.rocksdb.writebuffer.size). Every checkpoint "
+                    + "flushes the memtables in its synchronous part, while the operator processes no event; smaller "
+                    + "memtables flush in the background more often and leave less for that pause, larger ones compact "
+                    + "less (default: ${DEFAULT-VALUE}; RocksDB's own is 64 mb; see BENCHMARKS.md).")
+    private MemorySize rocksDbWriteBufferSize;
 
     @Option(names = "--model-uri",
             description = "Snapshot directory of the model to start with (Flink FileSystem URI: file://, s3://, hdfs://). Required.")
@@ -295,6 +306,9 @@ public final class RecommenderConfig {
         if (networkBufferTimeout.isNegative()) {
             errors.add("--network-buffer-timeout must not be negative, was " + networkBufferTimeout);
         }
+        if (rocksDbWriteBufferSize.getBytes() < MIN_WRITE_BUFFER_BYTES) {
+            errors.add("--rocksdb-write-buffer-size must be at least 64 kb, was " + rocksDbWriteBufferSize);
+        }
         if (maxEventTimeAhead.isNegative()) {
             errors.add("--max-event-time-ahead must not be negative, was " + maxEventTimeAhead);
         }
@@ -341,6 +355,18 @@ public final class RecommenderConfig {
                 return TimeUtils.parseDuration(value);
             } catch (RuntimeException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 5 ms, 30 min): " + e.getMessage());
+            }
+        }
+    }
+
+    /** Flink memory size syntax, e.g. {@code 4 mb}, {@code 512 kb}; a bare number is bytes. */
+    public static final class MemorySizeConverter implements CommandLine.ITypeConverter<MemorySize> {
+        @Override
+        public MemorySize convert(String value) {
+            try {
+                return MemorySize.parse(value.trim());
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a memory size (e.g. 4 mb): " + e.getMessage());
             }
         }
     }
@@ -473,6 +499,10 @@ public final class RecommenderConfig {
 
     public Duration networkBufferTimeout() {
         return networkBufferTimeout;
+    }
+
+    public MemorySize rocksDbWriteBufferSize() {
+        return rocksDbWriteBufferSize;
     }
 
     public String modelUri() {

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.codec.ClickEventRules;
@@ -118,6 +120,25 @@ class RecommenderConfigTest {
         assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--delivery-guarantee", "none"))
                 .isInstanceOf(ParameterException.class)
                 .hasMessageContaining("'none' is not exactly-once or at-least-once");
+    }
+
+    @Test
+    void rocksDbWriteBufferSizeReachesTheFlinkConfiguration() {
+        RecommenderConfig defaults = RecommenderConfig.parse("--model-uri", "m");
+        assertThat(defaults.rocksDbWriteBufferSize()).isEqualTo(MemorySize.ofMebiBytes(4));
+        assertThat(RecommenderJob.flinkConfiguration(defaults).get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE))
+                .isEqualTo(MemorySize.ofMebiBytes(4));
+
+        RecommenderConfig larger = RecommenderConfig.parse("--model-uri", "m", "--rocksdb-write-buffer-size", "64 mb");
+        assertThat(RecommenderJob.flinkConfiguration(larger).get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE))
+                .isEqualTo(MemorySize.ofMebiBytes(64));
+
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--rocksdb-write-buffer-size", "1 kb"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--rocksdb-write-buffer-size must be at least 64 kb, was 1 kb");
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--rocksdb-write-buffer-size", "big"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'big' is not a memory size");
     }
 
     @Test
