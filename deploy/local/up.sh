@@ -158,6 +158,9 @@ web.tmpdir: $FLINK_DIR/web
 state.backend.type: rocksdb
 execution.checkpointing.dir: file://$FLINK_DIR/checkpoints
 execution.checkpointing.savepoint-dir: file://$FLINK_DIR/savepoints
+# Completed checkpoints the REST API keeps (Flink's default is 10): the load test reads each step's checkpoint
+# statistics from it, and an exactly-once step with 1 s checkpoints has 30 or more.
+web.checkpoints.history: 100
 # ND4J and JavaCPP are on the cluster's class path (deploy/local/maven/flink-cluster.xml), not in the job jar;
 # parent-first makes every job use those classes even if a jar carries its own copy: a native library can be
 # loaded by one class loader per JVM only (DESIGN.md §6).

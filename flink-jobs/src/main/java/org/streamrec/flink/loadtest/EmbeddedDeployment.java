@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.streamrec.flink.demo.LocalFlinkCluster;
@@ -23,6 +24,9 @@ import org.streamrec.flink.serving.RecommenderJob;
  * flags the standalone cluster's job gets.
  */
 final class EmbeddedDeployment implements Deployment {
+
+    /** Completed checkpoints the JobManager keeps for its REST API; deploy/local's up.sh sets the same. */
+    static final int CHECKPOINT_HISTORY = 100;
 
     private final EmbeddedKafka kafka;
     private final Path flinkDir;
@@ -42,6 +46,8 @@ final class EmbeddedDeployment implements Deployment {
             flink = RecommenderJob.flinkConfiguration(RecommenderConfig.parse(clusterFlags.toArray(String[]::new)));
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
+            // Every checkpoint of a 1 s exactly-once step stays readable for the step's checkpoint statistics.
+            flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, CHECKPOINT_HISTORY);
             extraFlinkConf.forEach(flink::setString);
             cluster = LocalFlinkCluster.start(flink, 0, slots);
         } catch (Exception e) {

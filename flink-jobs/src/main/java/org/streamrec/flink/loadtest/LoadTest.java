@@ -25,6 +25,7 @@ import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.flink.replay.ClickEventFactory;
+import org.streamrec.flink.ops.FlinkRest;
 import org.streamrec.flink.ops.LocalOps;
 import org.streamrec.flink.replay.DurationConverter;
 import org.streamrec.flink.replay.Pacer;
@@ -102,9 +103,11 @@ public final class LoadTest implements Callable<Integer> {
             description = "Events created in the first part of each step are answered and counted but not timed (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--warmup-step", defaultValue = "2000:15s",
+    @Option(names = "--warmup-step", defaultValue = "5000:30s",
             description = "RATE:DURATION of an unreported step each job runs before the measured ones, so that no row pays"
-                    + " JIT, cold caches, RocksDB and ND4J start-up; 'none' to skip it (default: ${DEFAULT-VALUE}).")
+                    + " JIT, cold caches, RocksDB and ND4J start-up; 'none' to skip it. Per-thread CPU showed the C2 compiler"
+                    + " busy for about 40 s after a job starts under load (0.2-0.6 cores), hence the default"
+                    + " (default: ${DEFAULT-VALUE}).")
     String warmupStep;
 
     @Option(names = "--cluster", defaultValue = "embedded",
@@ -310,7 +313,8 @@ public final class LoadTest implements Callable<Integer> {
             try (AnswerCollector answers = new AnswerCollector(deployment.bootstrapServers(), config.recommendationsTopic());
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings)) {
                 answers.start();
-                StepContext context = new StepContext(deployment, job, settings, tag, config.eventsTopic(), producer, answers, lag, cursor);
+                StepContext context = new StepContext(deployment, job, new FlinkRest(deployment.webUi()), settings, tag,
+                        config.eventsTopic(), producer, answers, lag, cursor);
                 if (warm != null) {
                     StepResult w = runStep(context, warm.rate(), warm.duration(), "warmup");
                     say("%s: warm-up step (not reported): %s events/s for %d s, sent %,d, answered %,d, p99 %d ms", tag,
@@ -335,7 +339,7 @@ public final class LoadTest implements Callable<Integer> {
     }
 
     /** What every step of one job shares. */
-    private record StepContext(Deployment deployment, Deployment.Job job, JobSettings settings, String tag, String topic,
+    private record StepContext(Deployment deployment, Deployment.Job job, FlinkRest rest, JobSettings settings, String tag, String topic,
                                KafkaProducer<byte[], byte[]> producer, AnswerCollector answers, StepMonitor.GroupLag lag,
                                SessionCursor cursor) {
     }
@@ -412,9 +416,11 @@ public final class LoadTest implements Callable<Integer> {
         // A moment more for duplicates that would follow the last answer.
         Thread.sleep(200);
         ProcessSampler.Mark end = sampler.mark();
+        long endMillis = System.currentTimeMillis();
         monitor.stop();
         // Not for the warm-up: its offsets get committed as soon as the next step's traffic wakes the source up.
         long[] settled = label != null ? new long[] {c.lag().current(), -1} : awaitGroupLagZero(c.lag());
+        CheckpointSummary checkpoints = label != null ? CheckpointSummary.NONE : checkpointsBetween(c, startMillis, endMillis);
         AnswerCollector.Tally t = answers.tally();
         double sendSeconds = s.elapsedNanos() / 1e9;
         if (label == null && latencySeriesFile != null) {
@@ -435,17 +441,33 @@ public final class LoadTest implements Callable<Integer> {
                 t.answered() == s.eventsSent() && drainMs >= 0 && drainMs <= allowedDrain,
                 visible.length, percentile(visible, 0.50), percentile(visible, 0.95), percentile(visible, 0.99),
                 visible.length == 0 ? -1 : visible[visible.length - 1], percentile(emit, 0.99), maxLag, monitor.maxLag(),
-                settled[0], settled[1], peakRss, ProcessSampler.coresBetween(begin, end), monitor.usage(), loadAverage());
+                settled[0], settled[1], checkpoints, peakRss, ProcessSampler.coresBetween(begin, end), monitor.usage(),
+                loadAverage());
         if (label != null) {
             return r;
         }
         say("%s %s: sent %,d (%.0f/s), answered %,d (%,d duplicates), throughput %.0f/s, drain %d ms, latency p50/p95/p99/max "
-                        + "%d/%d/%d/%d ms (emit p99 %d ms), in flight max %,d, group lag max %,d end %,d (0 after %d ms), CPU %.2f cores, RSS %.0f MiB;"
-                + " processes %s", guarantee, prefix,
+                        + "%d/%d/%d/%d ms (emit p99 %d ms), in flight max %,d, group lag max %,d end %,d (0 after %d ms), "
+                        + "%d checkpoints (longest synchronous part %d ms, alignment %d ms, end to end %d ms), CPU %.2f cores, "
+                        + "RSS %.0f MiB; processes %s", guarantee, prefix,
                 r.sent(), r.sendRate(), r.answered(), r.duplicates(), r.throughput(), r.drainMs(), r.visibleP50Ms(),
-                r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), r.cores().get("total"),
-                r.peakRssMib(), formatProcesses(r.processes()));
+                r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(),
+                r.groupLagZeroMs(), checkpoints.count(), checkpoints.maxSyncMs(), checkpoints.maxAlignmentMs(),
+                checkpoints.maxEndToEndMs(), r.cores().get("total"), r.peakRssMib(), formatProcesses(r.processes()));
         return r;
+    }
+
+    /**
+     * The checkpoints the job completed that were triggered during the step (from its start to the end of the drain),
+     * from Flink's REST API; {@link CheckpointSummary#UNKNOWN} when it cannot be read.
+     */
+    private CheckpointSummary checkpointsBetween(StepContext c, long fromMillis, long toMillis) {
+        try {
+            return CheckpointSummary.of(c.rest().completedCheckpoints(c.job().id()), fromMillis, toMillis);
+        } catch (Exception e) {
+            say("could not read the checkpoint statistics of job %s: %s", c.job().id(), e);
+            return CheckpointSummary.UNKNOWN;
+        }
     }
 
     /** One CSV line per second of event creation: step, second from the step's start, count, p50, p99, max, emit p99. */
@@ -619,19 +641,19 @@ public final class LoadTest implements Callable<Integer> {
     private void printTable(List<StepResult> results) {
         List<String> procs = processNames(results);
         say("================ load test summary ================");
-        StringBuilder head = new StringBuilder(String.format("%-13s %2s %5s %5s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %9s %9s %8s %7s %6s",
+        StringBuilder head = new StringBuilder(String.format("%-13s %2s %5s %5s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %9s %9s %8s %7s %5s %7s %8s %6s",
                 "guarantee", "p", "batch", "delay", "rate", "sent", "answered", "send/s", "answer/s", "drain", "kept", "p50", "p95",
-                "p99", "max", "emit-p99", "in-flight", "lag-max", "lag-end", "lag0-ms", "job"));
+                "p99", "max", "emit-p99", "in-flight", "lag-max", "lag-end", "lag0-ms", "ckpts", "sync-ms", "align-ms", "job"));
         for (String name : procs) {
             head.append(String.format(" %14s", name));
         }
         say("%s", head);
         for (StepResult r : results) {
-            StringBuilder row = new StringBuilder(String.format("%-13s %2d %5d %5d %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,9d %,9d %,8d %7d %6s",
+            StringBuilder row = new StringBuilder(String.format("%-13s %2d %5d %5d %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,9d %,9d %,8d %7d %5d %7d %8d %6s",
                     r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
                     r.sendRate(), r.throughput(), r.drainMs(), r.keptUp() ? "yes" : "NO", r.visibleP50Ms(), r.visibleP95Ms(),
                     r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(),
-                    r.groupLagZeroMs(), clusterMode.equals("embedded") ? String.format("%.2f", r.cores().get(ProcessSampler.FLINK_TASKS)) : "-"));
+                    r.groupLagZeroMs(), r.checkpoints().count(), r.checkpoints().maxSyncMs(), r.checkpoints().maxAlignmentMs(), clusterMode.equals("embedded") ? String.format("%.2f", r.cores().get(ProcessSampler.FLINK_TASKS)) : "-"));
             for (String name : procs) {
                 ProcessUsage u = r.processes().get(name);
                 row.append(u == null ? String.format(" %14s", "-") : String.format(Locale.ROOT, " %6.2f c %5.0f M", u.cores(), u.peakRssMib()));
@@ -642,7 +664,9 @@ public final class LoadTest implements Callable<Integer> {
                 + " from the last send to the last answer; in-flight: most events sent but not answered; lag-max/lag-end:"
                 + " the job's consumer-group lag on the events topic (moves only when a checkpoint commits offsets), largest"
                 + " during the step and after the drain; lag0-ms: ms after the drain until that lag read 0 (-1: not within"
-                + " two checkpoints + " + GROUP_LAG_SETTLE_LIMIT.toSeconds() + " s); job: cores of the Flink task threads in this JVM (embedded mode"
+                + " two checkpoints + " + GROUP_LAG_SETTLE_LIMIT.toSeconds() + " s); ckpts: checkpoints triggered during the step;"
+                + " sync-ms/align-ms: their longest synchronous part (the task stops processing records; with RocksDB it"
+                + " waits for the memtable flush) and barrier alignment, from Flink's REST API (-1: none); job: cores of the Flink task threads in this JVM (embedded mode"
                 + " only); per process: average cores (c) and peak RSS in MiB (M) during the step%s",
                 clusterMode.equals("embedded") ? " (embedded: the harness process holds broker, Flink, replay and consumer)" : "");
         for (StepResult r : results) {
@@ -657,7 +681,8 @@ public final class LoadTest implements Callable<Integer> {
         List<String> procs = processNames(results);
         StringBuilder header = new StringBuilder("guarantee,parallelism,batch_max_size,batch_max_delay_ms,rate,sent,answered,"
                 + "duplicates,fallback,send_rate,throughput,drain_ms,kept_up,timed,p50_ms,p95_ms,p99_ms,max_ms,emit_p99_ms,"
-                + "max_in_flight,max_group_lag,final_group_lag,group_lag_zero_ms,cores_total,cores_flink_tasks,cores_replay,cores_consumer,"
+                + "max_in_flight,max_group_lag,final_group_lag,group_lag_zero_ms,checkpoints,checkpoint_sync_max_ms,"
+                + "checkpoint_alignment_max_ms,checkpoint_end_to_end_max_ms,cores_total,cores_flink_tasks,cores_replay,cores_consumer,"
                 + "cores_other_java,cores_gc_jit_native,peak_rss_mib,load_avg_1m");
         for (String name : procs) {
             header.append(",cores_").append(name).append(",peak_rss_mib_").append(name);
@@ -667,11 +692,12 @@ public final class LoadTest implements Callable<Integer> {
         for (StepResult r : results) {
             Map<String, Double> c = r.cores();
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                    "%s,%d,%d,%d,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f",
+                    "%s,%d,%d,%d,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f",
                     r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
                     r.duplicates(), r.fallback(), r.sendRate(), r.throughput(), r.drainMs(), r.keptUp(), r.timed(),
                     r.visibleP50Ms(), r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(),
-                    r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), c.get("total"), c.get(ProcessSampler.FLINK_TASKS),
+                    r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), r.checkpoints().count(),
+                    r.checkpoints().maxSyncMs(), r.checkpoints().maxAlignmentMs(), r.checkpoints().maxEndToEndMs(), c.get("total"), c.get(ProcessSampler.FLINK_TASKS),
                     c.get(ProcessSampler.REPLAY), c.get(ProcessSampler.ANSWERS), c.get(ProcessSampler.OTHER_JAVA),
                     c.get(ProcessSampler.NON_JAVA), r.peakRssMib(), r.loadAverage1m()));
             for (String name : procs) {

@@ -12,7 +12,10 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The few Flink REST calls the local scripts and the load test need (jobs, TaskManagers, cancel), with the JDK's HTTP client. */
+/**
+ * The few Flink REST calls the local scripts and the load test need (jobs, TaskManagers, cancel, checkpoint statistics),
+ * with the JDK's HTTP client.
+ */
 public final class FlinkRest {
 
     /** One row of {@code /jobs/overview}. */
@@ -21,6 +24,14 @@ public final class FlinkRest {
         public boolean fullyRunning() {
             return "RUNNING".equals(state) && tasksTotal > 0 && tasksRunning == tasksTotal;
         }
+    }
+
+    /**
+     * One completed checkpoint: when the JobManager triggered it, how long it took end to end, and over all subtasks
+     * the longest synchronous part (the task thread stops processing records for it: operator snapshots, and with
+     * RocksDB the flush of the memtables) and the longest barrier alignment.
+     */
+    public record CheckpointStat(long id, long triggerTimestamp, long endToEndMs, long maxSyncMs, long maxAlignmentMs) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,5 +91,30 @@ public final class FlinkRest {
             return metric.path("value").asLong();
         }
         return -1;
+    }
+
+    /**
+     * The job's completed checkpoints still in the JobManager's history ({@code web.checkpoints.history}, 10 by
+     * default), newest first; one request per checkpoint and per vertex.
+     */
+    public List<CheckpointStat> completedCheckpoints(String jobId) throws IOException, InterruptedException {
+        List<CheckpointStat> stats = new ArrayList<>();
+        for (JsonNode checkpoint : get("jobs/" + jobId + "/checkpoints").path("history")) {
+            if (!"COMPLETED".equals(checkpoint.path("status").asText())) {
+                continue;
+            }
+            long id = checkpoint.path("id").asLong();
+            String details = "jobs/" + jobId + "/checkpoints/details/" + id;
+            long maxSync = 0;
+            long maxAlignment = 0;
+            for (var vertices = get(details).path("tasks").fieldNames(); vertices.hasNext(); ) {
+                JsonNode summary = get(details + "/subtasks/" + vertices.next()).path("summary");
+                maxSync = Math.max(maxSync, summary.path("checkpoint_duration").path("sync").path("max").asLong());
+                maxAlignment = Math.max(maxAlignment, summary.path("alignment").path("duration").path("max").asLong());
+            }
+            stats.add(new CheckpointStat(id, checkpoint.path("trigger_timestamp").asLong(),
+                    checkpoint.path("end_to_end_duration").asLong(), maxSync, maxAlignment));
+        }
+        return stats;
     }
 }

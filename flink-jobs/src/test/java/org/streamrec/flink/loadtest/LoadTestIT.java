@@ -54,11 +54,16 @@ class LoadTestIT {
             assertThat(step.processes()).containsOnlyKeys("harness");
             assertThat(step.processes().get("harness").peakRssMib()).isPositive();
             assertThat(step.maxGroupLag()).isPositive();
+            // Checkpoints every 500 ms during a step of 3 s plus its drain: their statistics come from the REST API.
+            assertThat(step.checkpoints().count()).as("checkpoints in %s %s", step.guarantee(), step.rate()).isPositive();
+            assertThat(step.checkpoints().maxSyncMs()).isNotNegative();
+            assertThat(step.checkpoints().maxEndToEndMs()).isGreaterThanOrEqualTo(step.checkpoints().maxSyncMs());
         }
         // A paced step sends exactly rate x duration events; the unpaced one at most --max-events.
         assertThat(steps.get(0).sent()).isEqualTo(1200);
         assertThat(steps.get(1).sent()).isBetween(1L, 4000L);
         assertThat(Files.readAllLines(csv)).hasSize(1 + steps.size());
+        assertThat(Files.readAllLines(csv).get(0)).contains("checkpoints", "checkpoint_sync_max_ms", "checkpoint_alignment_max_ms");
         assertThat(Files.readString(json)).contains("\"steps\"", "\"exactly-once\"");
         assertThat(log.toString()).contains("load test summary").contains("warm-up step (not reported)");
     }

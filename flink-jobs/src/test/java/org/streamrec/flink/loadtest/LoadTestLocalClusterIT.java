@@ -73,12 +73,15 @@ class LoadTestLocalClusterIT {
             assertThat(step.maxGroupLag()).as("max group lag in %s", where).isBetween(1L, 1600L);
             assertThat(step.finalGroupLag()).as("final group lag in %s", where).isZero();
             assertThat(step.groupLagZeroMs()).as("ms until the group lag read 0 in %s", where).isNotNegative();
+            // Checkpoints every 500 ms during the step: read from the standalone JobManager's REST API.
+            assertThat(step.checkpoints().count()).as("checkpoints in %s", where).isPositive();
+            assertThat(step.checkpoints().maxSyncMs()).as("checkpoint sync in %s", where).isNotNegative();
         }
         List<String> csvLines = Files.readAllLines(csv);
         assertThat(csvLines).hasSize(1 + steps.size());
         assertThat(csvLines.get(0)).contains("max_group_lag", "final_group_lag", "group_lag_zero_ms", "cores_broker", "peak_rss_mib_taskmanager",
-                "cores_harness", "parallelism", "batch_max_size", "batch_max_delay_ms");
-        assertThat(Files.readString(json)).contains("\"processes\"", "\"taskmanager\"", "\"maxGroupLag\"");
+                "cores_harness", "parallelism", "batch_max_size", "batch_max_delay_ms", "checkpoint_sync_max_ms");
+        assertThat(Files.readString(json)).contains("\"processes\"", "\"taskmanager\"", "\"maxGroupLag\"", "\"maxSyncMs\"");
         assertThat(log.toString()).contains("load test summary");
         // stop.sh ran: none of the recorded processes is left.
         for (String name : List.of("kafka", "jobmanager", "taskmanager")) {

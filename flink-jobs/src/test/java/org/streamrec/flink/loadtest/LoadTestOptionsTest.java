@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.streamrec.flink.ops.FlinkRest;
 import org.streamrec.flink.loadtest.LoadTest.JobSettings;
 import org.streamrec.flink.loadtest.LoadTest.WarmupStep;
 import org.streamrec.flink.serving.RecommenderConfig;
@@ -71,8 +72,22 @@ class LoadTestOptionsTest {
         assertThat(WarmupStep.parse("none")).isNull();
         assertThatThrownBy(() -> WarmupStep.parse("2000")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
-        assertThat(parse().warmupStep).isEqualTo("2000:15s");
+        assertThat(parse().warmupStep).isEqualTo("5000:30s");
     }
+    @Test
+    void checkpointSummaryKeepsTheStepsCheckpointsAndTheirLongestParts() {
+        List<FlinkRest.CheckpointStat> history = List.of(
+                new FlinkRest.CheckpointStat(4, 5_000, 90, 40, 3),
+                new FlinkRest.CheckpointStat(3, 3_000, 400, 310, 12),
+                new FlinkRest.CheckpointStat(2, 2_000, 150, 60, 80),
+                new FlinkRest.CheckpointStat(1, 999, 2_000, 1_500, 900));
+
+        CheckpointSummary step = CheckpointSummary.of(history, 1_000, 4_000);
+
+        assertThat(step).isEqualTo(new CheckpointSummary(2, 310, 80, 400));
+        assertThat(CheckpointSummary.of(history, 6_000, 7_000)).isEqualTo(new CheckpointSummary(0, -1, -1, -1));
+    }
+
     @Test
     void latencySeriesGroupsAnswersBySecondOfCreation() {
         long start = 1_000_000;
