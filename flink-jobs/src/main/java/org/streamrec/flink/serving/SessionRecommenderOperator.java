@@ -61,9 +61,9 @@ import org.streamrec.model.TopK;
  *
  * <p>Per event: (a) the prequential check of the event's item against the last recommendations issued to the user
  * in this session ({@link PrequentialMetrics}); (b) session handling: a new session when the producer's session id
- * changes or the event-time gap since the last event exceeds the session gap; one event-time timer per user at
- * {@code lastEventTime + gap} clears the user's state, with a processing-time state TTL as a backstop when event
- * time stops; (c) one GRU step on the stored hidden vector (plain Java arrays, in model-core); (d) a scoring request
+ * changes or the event-time gap since the last event exceeds the session gap; an event-time timer per user, due no
+ * later than {@code lastEventTime + gap} and moved only when it fires early, clears the user's state, with a
+ * processing-time state TTL as a backstop when event time stops; (c) one GRU step on the stored hidden vector (plain Java arrays, in model-core); (d) a scoring request
  * appended to an in-memory micro-batch.
  *
  * <p>The batch is scored with one {@link NextItemScorer#topKRows} call (one matrix product for all rows, then
@@ -312,10 +312,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         long time = event.getEventTime().toEpochMilli();
         String item = event.getItemId();
         SessionState state = sessionState.value();
-        if (state != null) {
-            // One timer per user: the one at the old end of the session moves to the new end below.
-            sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
-        }
+        long sessionTimer = state == null ? 0 : state.sessionTimer;
         if (state == null || startsNewSession(state, event, time)) {
             state = newSession(user, event, time);
         } else if (state.lastRecommended != null) {
@@ -336,7 +333,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             unknownItems.inc();
         }
         state.lastEventTime = Math.max(state.lastEventTime, time);
-        sessionTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
+        state.sessionTimer = sessionTimer;
+        armSessionTimer(state);
 
         if (state.hidden == null) {
             issue(user, state, event.getEventId(), time, arrival, model.fallbackItems(),
@@ -410,6 +408,22 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     // ---------------------------------------------------------------- session timers
 
+    /**
+     * Makes sure a session-gap timer is due no later than the session's end ({@code lastEventTime + gap}). A timer
+     * that is due earlier is left alone: when it fires, {@link #onEventTime} finds the session still open and sets
+     * the next one. Moving the timer on every event (a delete and a put in RocksDB's timer column family each time)
+     * filled that column family with as many entries as events between two checkpoints, and every checkpoint waited
+     * for their flush (about 50 ms at 5,000 events/s; BENCHMARKS.md); now a user's timer changes about once per gap.
+     */
+    private void armSessionTimer(SessionState state) {
+        long end = state.lastEventTime + settings.sessionGapMs();
+        if (state.sessionTimer == 0 || state.sessionTimer > end) {
+            // Timers are a set per key and time, so registering one that exists (a restored state) is harmless.
+            sessionTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, end);
+            state.sessionTimer = end;
+        }
+    }
+
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         String user = timer.getKey();
@@ -419,10 +433,20 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             setCurrentKey(user);
         }
         SessionState state = sessionState.value();
-        if (state != null && state.lastEventTime + settings.sessionGapMs() <= timer.getTimestamp()) {
+        if (state == null) {
+            return;
+        }
+        if (state.lastEventTime + settings.sessionGapMs() <= timer.getTimestamp()) {
             sessionState.clear();
             sessionsExpired.inc();
+        } else if (state.sessionTimer <= timer.getTimestamp()) {
+            // The session went on after this timer was set: the next one is due at its current end.
+            state.sessionTimer = 0;
+            armSessionTimer(state);
+            sessionState.update(state);
         }
+        // Otherwise the state records a later timer, still due, and this one was superseded (a new session that began
+        // out of order got an earlier timer, or the state was restored from before it recorded its timer).
     }
 
     @Override
@@ -639,8 +663,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         setCurrentKey(user);
         SessionState state = sessionState.value();
-        if (state != null) {
-            sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.lastEventTime + settings.sessionGapMs());
+        if (state != null && state.sessionTimer != 0) {
+            sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.sessionTimer);
         }
         sessionState.clear();
         controlCommands.inc();
@@ -879,12 +903,23 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         return controlCommandsRefused.getCount();
     }
 
+    long sessionsExpiredCount() {
+        return sessionsExpired.getCount();
+    }
+
     long userDeletionCount() {
         return userDeletions.getCount();
     }
 
     int pendingRequests() {
         return pending.size();
+    }
+
+    /** Due time of the user's recorded session-gap timer (0 when none), read from keyed state. */
+    long sessionTimerOf(String user) throws Exception {
+        setCurrentKey(user);
+        SessionState state = sessionState.value();
+        return state == null ? 0 : state.sessionTimer;
     }
 
     /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next poll. */

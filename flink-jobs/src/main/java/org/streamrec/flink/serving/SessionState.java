@@ -17,8 +17,13 @@ public class SessionState {
     public float[] hidden;
     /** Model version that computed {@link #hidden}; another version recomputes it from {@link #items}. */
     public long modelVersion;
-    /** Latest event time of the session (epoch ms); the session-gap timer is due at this plus the gap. */
+    /** Latest event time of the session (epoch ms); the session ends at this plus the gap. */
     public long lastEventTime;
+    /**
+     * Due time of the earliest session-gap timer registered for the user (epoch ms, at most the session's end), 0 when
+     * none is known (a state restored from before this field existed).
+     */
+    public long sessionTimer;
     /**
      * Item ids last recommended in this session, best first, for the prequential check of the session's next event;
      * null before the first answer. Kept here rather than in a state of its own: one state read and write per event.

@@ -239,6 +239,44 @@ class SessionRecommenderOperatorTest {
     }
 
     @Test
+    void sessionTimerIsSetOncePerGapNotMovedOnEveryEventAndTheSessionStillEndsOnTime() throws Exception {
+        open(3, 1, false);
+        event("a", "i0", 100);
+        event("a", "i1", 200);
+        event("a", "i2", 300);
+        // Still the first event's timer: events do not touch the timer while it is due before the session's end.
+        assertThat(operator.sessionTimerOf("a")).isEqualTo(100 + GAP);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark1(new Watermark(100 + GAP));  // fires early: the session went on, so it is set again
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(operator.sessionTimerOf("a")).isEqualTo(300 + GAP);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark1(new Watermark(300 + GAP - 1));
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        harness.processWatermark1(new Watermark(300 + GAP));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(operator.sessionTimerOf("a")).isZero();
+    }
+
+    @Test
+    void aNewSessionThatStartsOutOfOrderGetsAnEarlierTimerAndEndsOnTime() throws Exception {
+        open(3, 1, false);
+        event("a", "i0", 1_000, "s1");
+        event("a", "i1", 500, "s2");  // new producer session, event time before the old session's last event
+        assertThat(operator.sessionTimerOf("a")).isEqualTo(500 + GAP);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);  // the old session's timer stays; it is superseded
+
+        harness.processWatermark1(new Watermark(500 + GAP));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        harness.processWatermark1(new Watermark(1_000 + GAP));  // the superseded timer finds nothing to clear
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(operator.sessionsExpiredCount()).isEqualTo(1);
+    }
+
+    @Test
     void sessionTimerThatFiresWhileTheUserIsPendingFlushesBeforeClearing() throws Exception {
         open(3, 128, false);
         event("a", "i0", 100);
