@@ -63,8 +63,8 @@ import org.streamrec.model.TopK;
  * in this session ({@link PrequentialMetrics}); (b) session handling: a new session when the producer's session id
  * changes or the event-time gap since the last event exceeds the session gap; an event-time timer per user, due no
  * later than {@code lastEventTime + gap} and moved only when it fires early, clears the user's state, with a
- * processing-time state TTL as a backstop when event time stops; (c) one GRU step on the stored hidden vector (plain Java arrays, in model-core); (d) a scoring request
- * appended to an in-memory micro-batch.
+ * processing-time state TTL as a backstop when event time stops; (c) one GRU step on the stored hidden vector (plain
+ * Java arrays, in model-core); (d) a scoring request appended to an in-memory micro-batch.
  *
  * <p>The batch is scored with one {@link NextItemScorer#topKRows} call (one matrix product for all rows, then
  * {@link TopK} per row), when it reaches its size, when its processing-time bound fires, before a checkpoint barrier
@@ -312,6 +312,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         long time = event.getEventTime().toEpochMilli();
         String item = event.getItemId();
         SessionState state = sessionState.value();
+        // The timer belongs to the user, not to the session: a new session keeps the one that is set.
         long sessionTimer = state == null ? 0 : state.sessionTimer;
         if (state == null || startsNewSession(state, event, time)) {
             state = newSession(user, event, time);

@@ -221,7 +221,7 @@ class SessionRecommenderOperatorTest {
         event("a", "i1", 600);
         event("b", "i2", 700);
         harness.prepareSnapshotPreBarrier(1);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(2);  // one per user, moved on each event
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);  // one per user, set at its first event
         assertThat(harness.numKeyedStateEntries()).isEqualTo(2);  // one session (with its last recommendations) per user
 
         harness.processWatermark1(new Watermark(600 + GAP - 1));
