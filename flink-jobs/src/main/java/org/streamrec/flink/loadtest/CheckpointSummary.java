@@ -1,6 +1,7 @@
 package org.streamrec.flink.loadtest;
 
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import org.streamrec.flink.ops.FlinkRest;
 
@@ -16,14 +17,20 @@ record CheckpointSummary(int count, long maxSyncMs, long maxAlignmentMs, long ma
     /** The statistics could not be read. */
     static final CheckpointSummary UNKNOWN = new CheckpointSummary(-1, -1, -1, -1);
 
+    /** The step's checkpoints: those triggered in {@code [fromMillis, toMillis]}. */
+    static LongPredicate triggeredBetween(long fromMillis, long toMillis) {
+        return triggered -> triggered >= fromMillis && triggered <= toMillis;
+    }
+
     /** Summarises the checkpoints triggered in {@code [fromMillis, toMillis]}. */
     static CheckpointSummary of(List<FlinkRest.CheckpointStat> checkpoints, long fromMillis, long toMillis) {
+        LongPredicate inStep = triggeredBetween(fromMillis, toMillis);
         int count = 0;
         long sync = -1;
         long alignment = -1;
         long endToEnd = -1;
         for (FlinkRest.CheckpointStat c : checkpoints) {
-            if (c.triggerTimestamp() < fromMillis || c.triggerTimestamp() > toMillis) {
+            if (!inStep.test(c.triggerTimestamp())) {
                 continue;
             }
             count++;

@@ -463,7 +463,9 @@ public final class LoadTest implements Callable<Integer> {
      */
     private CheckpointSummary checkpointsBetween(StepContext c, long fromMillis, long toMillis) {
         try {
-            return CheckpointSummary.of(c.rest().completedCheckpoints(c.job().id()), fromMillis, toMillis);
+            List<FlinkRest.CheckpointStat> inStep = c.rest().completedCheckpoints(c.job().id(),
+                    CheckpointSummary.triggeredBetween(fromMillis, toMillis));
+            return CheckpointSummary.of(inStep, fromMillis, toMillis);
         } catch (Exception e) {
             say("could not read the checkpoint statistics of job %s: %s", c.job().id(), e);
             return CheckpointSummary.UNKNOWN;

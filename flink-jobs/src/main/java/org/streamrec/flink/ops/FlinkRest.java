@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -95,12 +96,15 @@ public final class FlinkRest {
 
     /**
      * The job's completed checkpoints still in the JobManager's history ({@code web.checkpoints.history}, 10 by
-     * default), newest first; one request per checkpoint and per vertex.
+     * default) whose trigger time passes {@code triggeredAt}, newest first. The details cost one request per
+     * checkpoint and per vertex, so only the checkpoints asked for are read.
      */
-    public List<CheckpointStat> completedCheckpoints(String jobId) throws IOException, InterruptedException {
+    public List<CheckpointStat> completedCheckpoints(String jobId, LongPredicate triggeredAt)
+            throws IOException, InterruptedException {
         List<CheckpointStat> stats = new ArrayList<>();
         for (JsonNode checkpoint : get("jobs/" + jobId + "/checkpoints").path("history")) {
-            if (!"COMPLETED".equals(checkpoint.path("status").asText())) {
+            if (!"COMPLETED".equals(checkpoint.path("status").asText())
+                    || !triggeredAt.test(checkpoint.path("trigger_timestamp").asLong())) {
                 continue;
             }
             long id = checkpoint.path("id").asLong();
