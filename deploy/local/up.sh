@@ -15,7 +15,10 @@
 #   --serving-arg ARG    extra argument for RecommenderJob (repeatable), e.g. --serving-arg=--checkpoint-interval=2s
 #   --trainer-arg ARG    extra argument for TrainerJob (repeatable)
 # Ports and sizes: see common.sh (TM_SLOTS: task slots of the TaskManager; deploy/loadtest.sh --cluster local sets
-# it to its largest --parallelism). Then: deploy/local/replay.sh, status.sh, stop.sh; submit.sh submits a job.
+# it to its largest --parallelism). TM_JAVA_OPTS: extra JVM flags of the TaskManager, split at spaces, e.g.
+# TM_JAVA_OPTS="-Xlog:gc:file=/tmp/tm-gc.log" or a profiler's -agentpath (the JVM is started here, not by Flink's
+# scripts, so env.java.opts.taskmanager does not apply). Then: deploy/local/replay.sh, status.sh, stop.sh;
+# submit.sh submits a job.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -234,7 +237,8 @@ start_process jobmanager "$JAVA" "${JM_JVM[@]}" "${MODULE_FLAGS[@]}" "${JM_LOG[@
     org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
     --configDir "$FLINK_CONF_DIR" --executionMode cluster "${JM_DYNAMIC[@]}"
 wait_port "$FLINK_REST_PORT" 90 "Flink JobManager (REST)" jobmanager
-start_process taskmanager "$JAVA" "${TM_JVM[@]}" "${MODULE_FLAGS[@]}" "${ND4J[@]}" "${TM_LOG[@]}" -cp "$FLINK_CP" \
+read -r -a TM_EXTRA <<< "${TM_JAVA_OPTS:-}"
+start_process taskmanager "$JAVA" "${TM_JVM[@]}" "${TM_EXTRA[@]}" "${MODULE_FLAGS[@]}" "${ND4J[@]}" "${TM_LOG[@]}" -cp "$FLINK_CP" \
     org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$FLINK_CONF_DIR" "${TM_DYNAMIC[@]}"
 
 # Waits for the TaskManager to register (REST /overview), with bash's /dev/tcp: no curl needed.
