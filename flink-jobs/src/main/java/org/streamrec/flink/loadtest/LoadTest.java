@@ -103,11 +103,11 @@ public final class LoadTest implements Callable<Integer> {
             description = "Events created in the first part of each step are answered and counted but not timed (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--warmup-step", defaultValue = "5000:30s",
+    @Option(names = "--warmup-step", defaultValue = "5000:60s",
             description = "RATE:DURATION of an unreported step each job runs before the measured ones, so that no row pays"
                     + " JIT, cold caches, RocksDB and ND4J start-up; 'none' to skip it. Per-thread CPU showed the C2 compiler"
-                    + " busy for about 40 s after a job starts under load (0.2-0.6 cores), hence the default"
-                    + " (default: ${DEFAULT-VALUE}).")
+                    + " busy for 40-90 s after a job starts under load (0.2 cores still after 30 s on a 2.1 GHz machine,"
+                    + " 0.05-0.13 after 60 s), hence the default (default: ${DEFAULT-VALUE}).")
     String warmupStep;
 
     @Option(names = "--cluster", defaultValue = "embedded",
@@ -155,6 +155,11 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--producer-linger", defaultValue = "1ms", converter = DurationConverter.class,
             description = "linger.ms of the replay producer; part of the measured latency (default: ${DEFAULT-VALUE}).")
     Duration producerLinger;
+
+    @Option(names = "--sink-linger", defaultValue = "0ms", converter = DurationConverter.class,
+            description = "The serving job's --sink-linger: linger.ms of its recommendations producer; part of the "
+                    + "measured latency (default: ${DEFAULT-VALUE}, the job's).")
+    Duration sinkLinger;
 
     @Option(names = "--interleave", defaultValue = "10000",
             description = "Sessions in progress at once: a user's next click comes this many events later, e.g. 2 s later"
@@ -570,6 +575,7 @@ public final class LoadTest implements Callable<Integer> {
                 "--batch-max-size", String.valueOf(job.batchMaxSize()),
                 "--batch-max-delay", job.batchMaxDelay().toMillis() + " ms",
                 "--network-buffer-timeout", networkBufferTimeout.toMillis() + " ms",
+                "--sink-linger", sinkLinger.toMillis() + " ms",
                 "--transactional-id-prefix", "streamrec-loadtest-" + tag,
                 // Below the embedded broker's transaction.max.timeout.ms.
                 "--transaction-timeout", "5 min");
@@ -626,6 +632,7 @@ public final class LoadTest implements Callable<Integer> {
         m.put("batchMaxDelayMs", batchMaxDelay.stream().map(Duration::toMillis).toList());
         m.put("networkBufferTimeoutMs", networkBufferTimeout.toMillis());
         m.put("producerLingerMs", producerLinger.toMillis());
+        m.put("sinkLingerMs", sinkLinger.toMillis());
         m.put("k", k);
         m.put("interleave", interleave);
         return m;

@@ -153,6 +153,14 @@ public final class RecommenderConfig {
                     + "less (default: ${DEFAULT-VALUE}; RocksDB's own is 64 mb; see BENCHMARKS.md).")
     private MemorySize rocksDbWriteBufferSize;
 
+    // Not Kafka's 5 ms: a recommendation is small and someone is waiting for it. With 0 the producer still batches
+    // what accumulates while a request is in flight; the load test measured p50 5-13 ms lower (BENCHMARKS.md).
+    @Option(names = "--sink-linger", defaultValue = "0 ms", converter = DurationConverter.class,
+            description = "linger.ms of the recommendations and dead-letter producers: how long a record may wait for "
+                    + "others to share its request. Part of every recommendation's latency; a higher value sends fewer, "
+                    + "larger requests to the brokers (default: ${DEFAULT-VALUE}; Kafka's own is 5 ms).")
+    private Duration sinkLinger;
+
     @Option(names = "--model-uri",
             description = "Snapshot directory of the model to start with (Flink FileSystem URI: file://, s3://, hdfs://). Required.")
     private String modelUri;
@@ -503,6 +511,10 @@ public final class RecommenderConfig {
 
     public MemorySize rocksDbWriteBufferSize() {
         return rocksDbWriteBufferSize;
+    }
+
+    public Duration sinkLinger() {
+        return sinkLinger;
     }
 
     public String modelUri() {

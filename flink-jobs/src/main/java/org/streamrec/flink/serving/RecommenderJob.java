@@ -2,6 +2,7 @@ package org.streamrec.flink.serving;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.regex.Pattern;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -15,6 +16,7 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -25,6 +27,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.ModelAnnouncement;
@@ -245,14 +248,22 @@ public final class RecommenderJob {
 
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(
             RecommenderConfig config, String idSuffix, AvroRecordSerializer<T> serializer) {
-        return KafkaSink.<T>builder()
+        KafkaSinkBuilder<T> sink = KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(config.deliveryGuarantee())
                 // Two sinks in one job need distinct transactional ids.
-                .setTransactionalIdPrefix(config.transactionalIdPrefix() + idSuffix)
-                .setProperty("transaction.timeout.ms", String.valueOf(config.transactionTimeout().toMillis()))
-                .build();
+                .setTransactionalIdPrefix(config.transactionalIdPrefix() + idSuffix);
+        sinkProducerProperties(config).forEach((key, value) -> sink.setProperty((String) key, (String) value));
+        return sink.build();
+    }
+
+    /** The producer settings both sinks add to the connector's own. */
+    static Properties sinkProducerProperties(RecommenderConfig config) {
+        Properties producer = new Properties();
+        producer.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeout().toMillis()));
+        producer.setProperty(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(config.sinkLinger().toMillis()));
+        return producer;
     }
 
     private static byte[] bytes(java.nio.ByteBuffer buffer) {

@@ -72,7 +72,7 @@ class LoadTestOptionsTest {
         assertThat(WarmupStep.parse("none")).isNull();
         assertThatThrownBy(() -> WarmupStep.parse("2000")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
-        assertThat(parse().warmupStep).isEqualTo("5000:30s");
+        assertThat(parse().warmupStep).isEqualTo("5000:60s");
     }
     @Test
     void checkpointSummaryKeepsTheStepsCheckpointsAndTheirLongestParts() {

@@ -142,6 +142,22 @@ class RecommenderConfigTest {
     }
 
     @Test
+    void sinkLingerReachesBothSinkProducers() {
+        RecommenderConfig defaults = RecommenderConfig.parse("--model-uri", "m");
+        assertThat(defaults.sinkLinger()).isEqualTo(Duration.ZERO);
+        assertThat(RecommenderJob.sinkProducerProperties(defaults))
+                .containsEntry("linger.ms", "0")
+                .containsEntry("transaction.timeout.ms", String.valueOf(Duration.ofMinutes(10).toMillis()));
+
+        RecommenderConfig batched = RecommenderConfig.parse("--model-uri", "m", "--sink-linger", "20 ms");
+        assertThat(RecommenderJob.sinkProducerProperties(batched)).containsEntry("linger.ms", "20");
+
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--sink-linger", "-1 ms"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'-1 ms' is not a duration");
+    }
+
+    @Test
     void eventTimeBoundsDefaultToTheDocumentedRulesAndCanBeChanged() {
         RecommenderConfig defaults = RecommenderConfig.parse("--model-uri", "m");
         assertThat(defaults.eventRules().earliestEventTime()).isEqualTo(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME);
