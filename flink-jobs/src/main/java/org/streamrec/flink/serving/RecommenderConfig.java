@@ -153,6 +153,13 @@ public final class RecommenderConfig {
                     + "less (default: ${DEFAULT-VALUE}; RocksDB's own is 64 mb; see BENCHMARKS.md).")
     private MemorySize rocksDbWriteBufferSize;
 
+    @Option(names = "--rocksdb-low-priority-compaction", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Run RocksDB's compactions at the lowest CPU priority (LowPriorityCompactionOptionsFactory), so "
+                    + "they use idle cores instead of delaying events; turn off with --no-rocksdb-low-priority-compaction "
+                    + "when the cluster sets its own state.backend.rocksdb.options-factory, which this replaces for the job "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private boolean rocksDbLowPriorityCompaction;
+
     // Not Kafka's 5 ms: a recommendation is small and someone is waiting for it. With 0 the producer still batches
     // what accumulates while a request is in flight; the load test measured p50 5-13 ms lower (BENCHMARKS.md).
     @Option(names = "--sink-linger", defaultValue = "0 ms", converter = DurationConverter.class,
@@ -511,6 +518,10 @@ public final class RecommenderConfig {
 
     public MemorySize rocksDbWriteBufferSize() {
         return rocksDbWriteBufferSize;
+    }
+
+    public boolean rocksDbLowPriorityCompaction() {
+        return rocksDbLowPriorityCompaction;
     }
 
     public Duration sinkLinger() {

@@ -22,6 +22,7 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -171,7 +172,8 @@ public final class RecommenderJob {
 
     /**
      * RocksDB keyed state and checkpointing, by configuration: Flink 2.x has no {@code env.setStateBackend}. The
-     * memtable size is set here because it bounds the pause of every checkpoint (see {@code --rocksdb-write-buffer-size}).
+     * memtable size and the compactions' CPU priority are set here because they bound pauses that events wait out
+     * (see {@code --rocksdb-write-buffer-size} and {@code --rocksdb-low-priority-compaction}).
      * Generic (Kryo) types are disabled so that a type Flink cannot serialize efficiently fails at job build time
      * instead of silently slowing every RocksDB access. (On a cluster, ND4J/JavaCPP also belong in lib/ or parent-first,
      * {@code classloader.parent-first-patterns.additional: org.nd4j;org.bytedeco}: that is TaskManager
@@ -184,6 +186,9 @@ public final class RecommenderJob {
         flink.set(PipelineOptions.GENERIC_TYPES, false);
         flink.set(ExecutionOptions.BUFFER_TIMEOUT, config.networkBufferTimeout());
         flink.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, config.rocksDbWriteBufferSize());
+        if (config.rocksDbLowPriorityCompaction()) {
+            flink.set(RocksDBOptions.OPTIONS_FACTORY, LowPriorityCompactionOptionsFactory.class.getName());
+        }
         return flink;
     }
 

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.codec.ClickEventRules;
@@ -139,6 +141,17 @@ class RecommenderConfigTest {
         assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--rocksdb-write-buffer-size", "big"))
                 .isInstanceOf(ParameterException.class)
                 .hasMessageContaining("'big' is not a memory size");
+    }
+
+    @Test
+    void lowPriorityCompactionIsTheDefaultOptionsFactoryAndCanBeTurnedOff() {
+        Configuration defaults = RecommenderJob.flinkConfiguration(RecommenderConfig.parse("--model-uri", "m"));
+        assertThat(defaults.get(RocksDBOptions.OPTIONS_FACTORY))
+                .isEqualTo(LowPriorityCompactionOptionsFactory.class.getName());
+
+        Configuration off = RecommenderJob.flinkConfiguration(
+                RecommenderConfig.parse("--model-uri", "m", "--no-rocksdb-low-priority-compaction"));
+        assertThat(off.contains(RocksDBOptions.OPTIONS_FACTORY)).isFalse();
     }
 
     @Test
