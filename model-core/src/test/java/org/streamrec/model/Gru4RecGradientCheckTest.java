@@ -16,9 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * biases for the r, z and n gates, input embedding when not constrained, output embedding rows, output
  * bias) for both losses, dropout off. The numeric side uses an independent double-precision loss on the
  * trainer's (float) scores. The forward pass is float, so the numeric derivative carries float noise that
- * grows as 1/h, and how much depends on the CPU (the JIT's exp and tanh differ in the last bits between
- * machines): on a 2.1 GHz Xeon (model 207) steps of 6e-3 put small wIn/wHid entries at 1.2x the tolerance
- * and 3e-3 at 3x, against 0.6x at 1.5e-2. Larger steps bring curvature instead (error scaling with h^2), which
+ * grows as 1/h, and how much depends on the machine (6e-3 passed on the 2.6 GHz build machine; on a 2.1 GHz
+ * Xeon, model 207, the worst small wIn/wHid entry was at 3x the tolerance with 3e-3, 1.2x with 6e-3, 0.9x
+ * with 1e-2 and 0.6x with 1.5e-2; why the two CPUs differ was not investigated). Larger steps bring curvature instead (error scaling with h^2), which
  * Richardson extrapolation of steps h and 2h removes. Tolerance: 2% relative plus 2e-5 absolute.
  */
 class Gru4RecGradientCheckTest {
