@@ -62,6 +62,13 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     private float[] packedOutEmb;
     private long packedOutEmbStamp = -1;
     private int packedOutEmbRows = -1;
+    /** {@link #topKRows}' pruning, built by {@link #prepareForServing}; used only while the parameters are unchanged. */
+    private LowRankScoreBound scoreBound;
+    private long scoreBoundStamp = -1;
+    private int scoreBoundRows = -1;
+    /** {@link #topKRows}' work: item scores computed in full, and rows x catalogue (what scoring everything costs). */
+    private long itemsScoredInFull;
+    private long itemsRanked;
     private float[] gxScratch;
     private float[] ghScratch;
     /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
@@ -388,11 +395,14 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     }
 
     /**
-     * The serving path: each session's top {@code k} over the whole catalogue, scored exactly (every item, float
-     * math), without ever holding the {@code [rows x items]} score matrix: the catalogue goes through in slices of
-     * {@link #sliceBlocks} blocks, each scored for all rows by {@link ItemScoreKernel} into an L2-sized tile, and each
-     * row's slice, plus the bias, is offered to that row's heap ({@link TopK#offer}, items in increasing order). The
-     * result is that of {@link TopK#select} on {@link #scoreAll}'s rows.
+     * The serving path: each session's top {@code k} over the whole catalogue, exactly, without ever holding the
+     * {@code [rows x items]} score matrix. After {@link #prepareForServing(int)} with a rank, a {@link LowRankScoreBound}
+     * picks the items that can still be among the k best and only those are scored in full; otherwise (or for a batch
+     * it cannot bound)
+     * the catalogue goes through in slices of {@link #sliceBlocks} blocks, each scored for all rows by
+     * {@link ItemScoreKernel} into an L2-sized tile, and each row's slice, plus the bias, is offered to that row's heap
+     * ({@link TopK#offer}, items in increasing order). Either way the result, ties included, is that of
+     * {@link TopK#select} on {@link #scoreAll}'s rows.
      */
     @Override
     public synchronized void topKRows(List<float[]> sessions, int k, IntFunction<int[]> excluded, TopKVisitor visitor)
@@ -407,18 +417,73 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
             excludedScratch[r] = excluded.apply(r);
             heapSizes[r] = 0;
         }
-        scoreInSlices(hiddenRows, rows, (tile, stride, from, len) -> {
-            for (int r = 0; r < rows; r++) {
-                int[] skip = excludedScratch[r];
-                heapSizes[r] = TopK.offer(tile, r * stride, outBias, from, len, from, k, skip,
-                        skip == null ? 0 : skip.length, heapItems[r], heapScores[r], heapSizes[r]);
-            }
-        });
+        int n = itemCount();
+        LowRankScoreBound bound = currentScoreBound();
+        long scoredBefore = bound == null ? 0 : bound.scoredInFull();
+        if (bound != null && bound.topK(outEmb, outBias, hiddenRows, rows, k, excludedScratch, heapItems, heapScores,
+                heapSizes)) {
+            itemsScoredInFull += bound.scoredInFull() - scoredBefore;
+        } else {
+            scoreInSlices(hiddenRows, rows, (tile, stride, from, len) -> {
+                for (int r = 0; r < rows; r++) {
+                    int[] skip = excludedScratch[r];
+                    heapSizes[r] = TopK.offer(tile, r * stride, outBias, from, len, from, k, skip,
+                            skip == null ? 0 : skip.length, heapItems[r], heapScores[r], heapSizes[r]);
+                }
+            });
+            itemsScoredInFull += (long) rows * n;
+        }
+        itemsRanked += (long) rows * n;
         for (int r = 0; r < rows; r++) {
             int count = TopK.finish(heapItems[r], heapScores[r], heapSizes[r]);
             excludedScratch[r] = null;
             visitor.row(r, heapItems[r], heapScores[r], count);
         }
+    }
+
+    /**
+     * Readies this model for {@link #topKRows}: packs the output embedding for the scoring kernel now, so that the
+     * first events after a model load do not pay for it. Builds no pruning bound: on this project's machine it was
+     * not faster than scoring every item at the serving job's batch sizes (BENCHMARKS.md, "Pruning with a low-rank
+     * bound"); {@link #prepareForServing(int)} builds one.
+     */
+    @Override
+    public void prepareForServing() {
+        prepareForServing(0);
+    }
+
+    /**
+     * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (about a third
+     * of the width, {@code LowRankScoreBound.defaultRank}; 0: none, every item scored). About a second of one core at
+     * 43k items and 100 units. Results are exact either way; a model whose parameters change afterwards (training)
+     * scores every item again until this is called again.
+     */
+    public synchronized void prepareForServing(int rank) {
+        packedOutputEmbedding();
+        int n = itemCount();
+        scoreBound = rank == 0 ? null : LowRankScoreBound.build(outEmb, outBias, n, hidden, rank);
+        scoreBoundStamp = parameterStamp;
+        scoreBoundRows = n;
+    }
+
+    private LowRankScoreBound currentScoreBound() {
+        return scoreBound != null && scoreBoundStamp == parameterStamp && scoreBoundRows == itemCount() ? scoreBound : null;
+    }
+
+    /** The rank of the pruning bound {@link #topKRows} uses now, 0 when it scores every item. */
+    public synchronized int scoreBoundRank() {
+        LowRankScoreBound bound = currentScoreBound();
+        return bound == null ? 0 : bound.rank;
+    }
+
+    /** Item scores {@link #topKRows} computed in full since this model was created. */
+    public synchronized long itemsScoredInFull() {
+        return itemsScoredInFull;
+    }
+
+    /** Rows times catalogue size that {@link #topKRows} ranked since this model was created. */
+    public synchronized long itemsRanked() {
+        return itemsRanked;
     }
 
     private void prepareHeaps(int rows, int k) {

@@ -34,6 +34,24 @@ abstract class ItemScoreKernel {
     abstract void scores(float[] packed, int hidden, float[] hiddenRows, int rows, int fromBlock, int toBlock,
                          float[] tile, int tileStride);
 
+    /**
+     * Writes to {@code out[j]} the score of item row {@code rowOffsets[j] / hidden} of {@code rowMajor} (an
+     * {@code items x hidden} table; {@code rowOffsets[j]} is that row's first index) against the hidden vector at
+     * {@code hiddenRows[hiddenOffset ..]}, for {@code j < count}: the same fused-multiply-add chain, and so the same
+     * float, as {@link #scores} gives that item. For a few scattered items ({@link LowRankScoreBound}'s candidates).
+     */
+    abstract void gatherScores(float[] rowMajor, int hidden, float[] hiddenRows, int hiddenOffset, int[] rowOffsets,
+                               int count, float[] out);
+
+    /** {@link #gatherScores} for one item: the chain every implementation computes, one {@code Math.fma} at a time. */
+    static float chain(float[] rowMajor, int rowOffset, float[] hiddenRows, int hiddenOffset, int hidden) {
+        float acc = 0f;
+        for (int d = 0; d < hidden; d++) {
+            acc = Math.fma(rowMajor[rowOffset + d], hiddenRows[hiddenOffset + d], acc);
+        }
+        return acc;
+    }
+
     abstract String name();
 
     /** {@code embedding} ({@code items x hidden}, row-major) in this kernel's packed layout. */
@@ -79,6 +97,14 @@ abstract class ItemScoreKernel {
                         tile[out + lane] = acc;
                     }
                 }
+            }
+        }
+
+        @Override
+        void gatherScores(float[] rowMajor, int hidden, float[] hiddenRows, int hiddenOffset, int[] rowOffsets,
+                          int count, float[] out) {
+            for (int j = 0; j < count; j++) {
+                out[j] = chain(rowMajor, rowOffsets[j], hiddenRows, hiddenOffset, hidden);
             }
         }
 

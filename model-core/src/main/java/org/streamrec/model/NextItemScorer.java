@@ -84,6 +84,13 @@ public interface NextItemScorer<S> {
         return 0;
     }
 
+    /**
+     * Prepares this scorer for {@link #topKRows} on the serving path (caches, indexes) once it will not change any more,
+     * so that the first events do not pay for it; results stay as they are. This default does nothing.
+     */
+    default void prepareForServing() {
+    }
+
     /** Receives one session's best items from {@link #topKRows}: {@code items[0..count)} and their scores. */
     @FunctionalInterface
     interface TopKVisitor {

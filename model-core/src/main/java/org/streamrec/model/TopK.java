@@ -82,6 +82,31 @@ public final class TopK {
         return size;
     }
 
+    /**
+     * Adds a single {@code item} with {@code score} (already including any bias) to a heap of the best {@code k} and
+     * returns its new size. Unlike {@link #offer}, items may come in any order: an item replaces the heap's worst when
+     * it ranks above it by score and then by lower index, so the heap ends as the same top k, ties included, that
+     * {@link #select} gives over all items. Items never offered are as if they had scored too low to enter.
+     */
+    public static int offerOne(int item, float score, int k, int[] excluded, int excludedCount,
+                               int[] heapItems, float[] heapScores, int size) {
+        if (score != score || isExcluded(item, excluded, excludedCount)) {
+            return size;
+        }
+        if (size < k) {
+            heapItems[size] = item;
+            heapScores[size] = score;
+            siftUp(heapItems, heapScores, size);
+            return size + 1;
+        }
+        if (k > 0 && worse(heapScores[0], heapItems[0], score, item)) {
+            heapItems[0] = item;
+            heapScores[0] = score;
+            siftDown(heapItems, heapScores, 0, size);
+        }
+        return size;
+    }
+
     /** Orders a heap built by {@link #offer} best first (in place) and returns its size. */
     public static int finish(int[] heapItems, float[] heapScores, int size) {
         sortHeapBestFirst(heapItems, heapScores, size);

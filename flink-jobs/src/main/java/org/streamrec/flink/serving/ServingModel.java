@@ -59,6 +59,8 @@ public final class ServingModel {
             // Share of all training events: comparable across versions, unlike raw counts.
             scores[i] = (float) ((double) popularity[order[i]] / total);
         }
+        // Here, not on the first event: preparing (e.g. packing the weights for the scoring kernel) takes a while.
+        scorer.prepareForServing();
         return new ServingModel(version, scorer, vocabulary, items, scores);
     }
 

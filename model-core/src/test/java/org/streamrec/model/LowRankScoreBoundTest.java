@@ -1,0 +1,264 @@
+package org.streamrec.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The pruned top-k must be the exact top-k: the same items, scores and tie-breaks as scoring every item, for any
+ * model, hidden state and exclusion list; the bound may only change how many items get scored in full.
+ */
+class LowRankScoreBoundTest {
+
+    private static Gru4RecModel model(int hidden, int items) {
+        Gru4RecParams params = Gru4RecParams.defaults().with("layers", String.valueOf(hidden))
+                .withOverrides(Map.of("constrained_embedding", "true", "embedding", "0", "seed", "7"));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < items; i++) {
+            ids.add("item-" + i);
+        }
+        return Gru4RecModel.create(params, new ItemVocabulary(ids), new long[items]);
+    }
+
+    /**
+     * An output embedding like a trained one (most energy in a few directions, item norms spread out), with biases,
+     * and exact duplicates of a few popular rows so that equal scores compete at the top.
+     */
+    private static void trainedLike(Gru4RecModel model, int latentRank, double noise, long seed) {
+        int hidden = model.hiddenSize();
+        int items = model.itemCount();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] directions = new double[latentRank * hidden];
+        for (int i = 0; i < directions.length; i++) {
+            directions[i] = rnd.nextGaussian() / Math.sqrt(hidden);
+        }
+        for (int i = 0; i < items; i++) {
+            double scale = 0.2 + rnd.nextDouble();
+            for (int d = 0; d < hidden; d++) {
+                model.outEmb[i * hidden + d] = (float) (noise * rnd.nextGaussian() / Math.sqrt(hidden));
+            }
+            for (int j = 0; j < latentRank; j++) {
+                double c = scale * rnd.nextGaussian();
+                for (int d = 0; d < hidden; d++) {
+                    model.outEmb[i * hidden + d] += (float) (c * directions[j * hidden + d]);
+                }
+            }
+            model.outBias[i] = (float) (0.05 * rnd.nextGaussian());
+        }
+        for (int copy = 0; copy < 30; copy++) {
+            int source = copy % 3;
+            int target = items - 1 - copy * 7;
+            System.arraycopy(model.outEmb, source * hidden, model.outEmb, target * hidden, hidden);
+            model.outBias[target] = model.outBias[source];
+        }
+        model.parametersChanged();
+    }
+
+    /** Hidden states from real steps, one exactly zero, and ones aligned with the most popular (duplicated) items. */
+    private static List<float[]> sessions(Gru4RecModel model, int count, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int hidden = model.hiddenSize();
+        List<float[]> states = new ArrayList<>();
+        states.add(model.newSession());
+        for (int s = 1; s < count; s++) {
+            float[] h = model.newSession();
+            if (s % 5 == 0) {
+                for (int d = 0; d < hidden; d++) {
+                    h[d] = 3f * model.outEmb[(s % 3) * hidden + d];
+                }
+            } else {
+                for (int step = 0; step < 1 + s % 6; step++) {
+                    model.step(h, rnd.nextInt(model.itemCount()));
+                }
+            }
+            states.add(h);
+        }
+        return states;
+    }
+
+    private static List<int[]> exclusions(Gru4RecModel model, int rows, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<int[]> excluded = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            if (r % 3 == 0) {
+                excluded.add(null);
+            } else {
+                int[] skip = new int[1 + r % 5];
+                for (int j = 0; j < skip.length; j++) {
+                    // the duplicated top rows too, so exclusions meet ties
+                    skip[j] = j == 0 ? r % 3 : rnd.nextInt(model.itemCount());
+                }
+                excluded.add(skip);
+            }
+        }
+        return excluded;
+    }
+
+    /** Asserts that {@code model.topKRows} gives, row by row, {@link TopK#select} over {@link Gru4RecModel#scoreAll}. */
+    private static void assertExactTopK(Gru4RecModel model, List<float[]> states, List<int[]> excluded, int k)
+            throws Exception {
+        int items = model.itemCount();
+        int rows = states.size();
+        float[] whole = new float[rows * items];
+        model.scoreAll(states, whole);
+        int[] expectedItems = new int[k];
+        float[] expectedScores = new float[k];
+        int[] visited = {0};
+        model.topKRows(states, k, excluded::get, (row, topItems, topScores, count) -> {
+            assertThat(row).isEqualTo(visited[0]++);
+            int[] skip = excluded.get(row);
+            int expected = TopK.select(whole, row * items, items, k, skip, skip == null ? 0 : skip.length,
+                    expectedItems, expectedScores);
+            assertThat(Arrays.copyOf(topItems, count)).as("row %d items", row)
+                    .containsExactly(Arrays.copyOf(expectedItems, expected));
+            assertThat(Arrays.copyOf(topScores, count)).as("row %d scores", row)
+                    .containsExactly(Arrays.copyOf(expectedScores, expected));
+        });
+        assertThat(visited[0]).isEqualTo(rows);
+    }
+
+    @ParameterizedTest(name = "hidden {0}, {1} items, rank {2}, k {3}, {4} rows")
+    @CsvSource({"64, 3000, 16, 20, 23", "64, 3000, 16, 1, 9", "100, 5000, 32, 20, 40", "48, 700, 8, 50, 17",
+            "100, 2000, 48, 20, 3"})
+    void prunedTopKIsTheExactTopKAndScoresFewItemsInFull(int hidden, int items, int rank, int k, int rows)
+            throws Exception {
+        Gru4RecModel model = model(hidden, items);
+        trainedLike(model, rank / 2, 0.05, hidden + items);
+        model.prepareForServing(rank);
+        assertThat(model.scoreBoundRank()).isEqualTo(rank);
+        List<float[]> states = sessions(model, rows, items);
+
+        assertExactTopK(model, states, exclusions(model, rows, rank), k);
+
+        // Not a speed assertion: the count of full scores is what the bound exists to cut.
+        assertThat(model.itemsRanked()).isEqualTo((long) rows * items);
+        assertThat(model.itemsScoredInFull()).isLessThan(model.itemsRanked() / 4);
+    }
+
+    @ParameterizedTest(name = "hidden {0}, rank {1}, noise {2}")
+    @CsvSource({"64, 16, 0.05", "64, 8, 0.5", "100, 32, 0.3", "37, 12, 1.0", "512, 168, 0.2"})
+    void everyComputedScoreLiesWithinItsBounds(int hidden, int rank, double noise) {
+        Gru4RecModel model = model(hidden, 1500);
+        trainedLike(model, rank / 2, noise, hidden * 7L + rank);
+        List<float[]> states = sessions(model, 12, hidden);
+        SplittableRandom rnd = new SplittableRandom(rank);
+        for (int extra = 0; extra < 4; extra++) {
+            float[] h = new float[hidden];
+            for (int d = 0; d < hidden; d++) {
+                h[d] = (float) (rnd.nextGaussian() * Math.pow(10, extra - 1));
+            }
+            states.add(h);
+        }
+        int rows = states.size();
+        int items = model.itemCount();
+        float[] scores = new float[rows * items];
+        model.scoreAll(states, scores);
+        LowRankScoreBound bound = LowRankScoreBound.build(model.outEmb, model.outBias, items, hidden, rank);
+        float[] lower = new float[rows * items];
+        float[] upper = new float[rows * items];
+        float[] stacked = new float[rows * hidden];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(states.get(r), 0, stacked, r * hidden, hidden);
+        }
+        assertThat(bound.bounds(stacked, rows, lower, upper)).isTrue();
+        for (int i = 0; i < rows * items; i++) {
+            assertThat(lower[i]).as("lower bound of score %d", i).isLessThanOrEqualTo(scores[i]);
+            assertThat(upper[i]).as("upper bound of score %d", i).isGreaterThanOrEqualTo(scores[i]);
+        }
+    }
+
+    @Test
+    void aModelWithoutLowRankStructureStillGetsTheExactTopK() throws Exception {
+        Gru4RecModel model = model(64, 2500);   // uniform random initial embedding: the bound prunes little
+        SplittableRandom rnd = new SplittableRandom(1);
+        for (int i = 0; i < model.itemCount(); i++) {
+            model.outBias[i] = (float) (0.1 * rnd.nextGaussian());
+        }
+        model.parametersChanged();
+        model.prepareForServing(24);
+        assertThat(model.scoreBoundRank()).isEqualTo(24);
+        List<float[]> states = sessions(model, 19, 2);
+        assertExactTopK(model, states, exclusions(model, 19, 3), 20);
+    }
+
+    @Test
+    void aParameterChangeAfterPreparingFallsBackToScoringEveryItem() throws Exception {
+        Gru4RecModel model = model(64, 2000);
+        trainedLike(model, 8, 0.05, 9);
+        model.prepareForServing(16);
+        model.outEmb[5] += 0.5f;
+        model.parametersChanged();
+        assertThat(model.scoreBoundRank()).isZero();
+        List<float[]> states = sessions(model, 7, 4);
+        assertExactTopK(model, states, exclusions(model, 7, 5), 20);
+        assertThat(model.itemsScoredInFull()).isEqualTo(model.itemsRanked());
+    }
+
+    @Test
+    void nonFiniteParametersOrAKAsLargeAsTheCatalogueScoreEveryItem() throws Exception {
+        Gru4RecModel model = model(32, 300);
+        trainedLike(model, 4, 0.05, 11);
+        model.prepareForServing(8);
+        List<float[]> states = sessions(model, 5, 6);
+        assertExactTopK(model, states, exclusions(model, 5, 7), 300);
+        assertThat(model.itemsScoredInFull()).isEqualTo(model.itemsRanked());
+
+        model.outBias[17] = Float.NaN;
+        model.parametersChanged();
+        model.prepareForServing(8);
+        assertThat(model.scoreBoundRank()).isZero();
+        assertExactTopK(model, states, exclusions(model, 5, 7), 20);
+    }
+
+    @Test
+    void noRankZeroOrARankAboveHalfTheWidthMeansNoBound() {
+        Gru4RecModel model = model(32, 300);
+        model.prepareForServing();      // the serving default: packed weights, no bound
+        assertThat(model.scoreBoundRank()).isZero();
+        model.prepareForServing(8);
+        assertThat(model.scoreBoundRank()).isEqualTo(8);
+        model.prepareForServing(0);
+        assertThat(model.scoreBoundRank()).isZero();
+        model.prepareForServing(17);
+        assertThat(model.scoreBoundRank()).isZero();
+        assertThat(LowRankScoreBound.defaultRank(100)).isEqualTo(32);
+    }
+
+    @ParameterizedTest(name = "{0} items, hidden {1}")
+    @CsvSource({"1, 100", "15, 100", "16, 37", "33, 64", "70, 512"})
+    void gatheredScoresAreTheKernelsScoresBitForBit(int count, int hidden) {
+        SplittableRandom rnd = new SplittableRandom(count * 13L + hidden);
+        int items = 200;
+        float[] table = new float[items * hidden];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (float) (0.1 * rnd.nextGaussian());
+        }
+        float[] x = new float[2 * hidden];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (0.5 * rnd.nextGaussian());
+        }
+        int[] picked = new int[count];
+        int[] offsets = new int[count];
+        for (int j = 0; j < count; j++) {
+            picked[j] = rnd.nextInt(items);
+            offsets[j] = picked[j] * hidden;
+        }
+        for (ItemScoreKernel kernel : List.of(new VectorItemScoreKernel(), new ItemScoreKernel.Scalar())) {
+            int stride = kernel.blocks(items) * kernel.blockItems();
+            float[] all = new float[2 * stride];
+            kernel.scores(kernel.pack(table, items, hidden), hidden, x, 2, 0, kernel.blocks(items), all, stride);
+            float[] gathered = new float[count];
+            kernel.gatherScores(table, hidden, x, hidden, offsets, count, gathered);
+            for (int j = 0; j < count; j++) {
+                assertThat(gathered[j]).as("%s item %d", kernel.name(), picked[j]).isEqualTo(all[stride + picked[j]]);
+            }
+        }
+    }
+}
