@@ -398,10 +398,9 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
      * The serving path: each session's top {@code k} over the whole catalogue, exactly, without ever holding the
      * {@code [rows x items]} score matrix. After {@link #prepareForServing(int)} with a rank, a {@link LowRankScoreBound}
      * picks the items that can still be among the k best and only those are scored in full; otherwise (or for a batch
-     * it cannot bound)
-     * the catalogue goes through in slices of {@link #sliceBlocks} blocks, each scored for all rows by
-     * {@link ItemScoreKernel} into an L2-sized tile, and each row's slice, plus the bias, is offered to that row's heap
-     * ({@link TopK#offer}, items in increasing order). Either way the result, ties included, is that of
+     * it cannot bound) the catalogue goes through in slices of {@link #sliceBlocks} blocks, each scored for all rows
+     * by {@link ItemScoreKernel} into an L2-sized tile, and each row's slice, plus the bias, is offered to that row's
+     * heap ({@link TopK#offer}, items in increasing order). Either way the result, ties included, is that of
      * {@link TopK#select} on {@link #scoreAll}'s rows.
      */
     @Override
