@@ -31,7 +31,8 @@ import org.streamrec.model.ModelSnapshot;
  * low-rank pruning bound at {@code rank} (0: every item scored, the path without it). {@link ScoringBenchmark} uses
  * a freshly initialised model and uniform random states, which have no structure for the bound to use, so pruning
  * is measured here: on the load test's model ({@code deploy/loadtest.sh} builds it) and the hidden state after each
- * event of the first test sessions of its dataset. Prints the share of items scored in full at tear-down.
+ * event of the first test sessions of its dataset. Prints at tear-down how long preparing the model took and the
+ * share of items scored in full.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -58,6 +59,7 @@ public class TrainedModelScoringBenchmark {
     private final List<float[]> batch = new ArrayList<>();
     private int next;
     private long checksum;
+    private long prepareMillis;
 
     @Setup
     public void setUp() throws IOException {
@@ -84,14 +86,17 @@ public class TrainedModelScoringBenchmark {
         if (states.size() < STATES) {
             throw new IllegalStateException("only " + states.size() + " hidden states from " + sessions);
         }
+        long start = System.nanoTime();
         gru.prepareForServing(rank);
+        prepareMillis = (System.nanoTime() - start) / 1_000_000;
     }
 
     @TearDown(Level.Trial)
     public void report() {
-        System.out.printf("%n[pruning] rank %d (in use: %d): %.2f%% of item scores computed in full (%d of %d)%n",
-                rank, gru.scoreBoundRank(), 100.0 * gru.itemsScoredInFull() / Math.max(1, gru.itemsRanked()),
-                gru.itemsScoredInFull(), gru.itemsRanked());
+        System.out.printf("%n[pruning] rank %d (in use: %d, prepared in %d ms): %.2f%% of item scores computed in full"
+                        + " (%d of %d)%n", rank, gru.scoreBoundRank(), prepareMillis,
+                100.0 * gru.itemsScoredInFull() / Math.max(1, gru.itemsRanked()), gru.itemsScoredInFull(),
+                gru.itemsRanked());
     }
 
     private long top20(int rows) throws Exception {

@@ -418,10 +418,10 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         }
         int n = itemCount();
         LowRankScoreBound bound = currentScoreBound();
-        long scoredBefore = bound == null ? 0 : bound.scoredInFull();
-        if (bound != null && bound.topK(outEmb, outBias, hiddenRows, rows, k, excludedScratch, heapItems, heapScores,
-                heapSizes)) {
-            itemsScoredInFull += bound.scoredInFull() - scoredBefore;
+        int scored = bound == null ? -1
+                : bound.topK(outEmb, outBias, hiddenRows, rows, k, excludedScratch, heapItems, heapScores, heapSizes);
+        if (scored >= 0) {
+            itemsScoredInFull += scored;
         } else {
             scoreInSlices(hiddenRows, rows, (tile, stride, from, len) -> {
                 for (int r = 0; r < rows; r++) {
@@ -452,10 +452,10 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     }
 
     /**
-     * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (about a third
-     * of the width, {@code LowRankScoreBound.defaultRank}; 0: none, every item scored). About a second of one core at
-     * 43k items and 100 units. Results are exact either way; a model whose parameters change afterwards (training)
-     * scores every item again until this is called again.
+     * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (about a third of the width,
+     * {@code LowRankScoreBound.defaultRank}; 0: none, every item scored). Building it takes a while
+     * ({@code TrainedModelScoringBenchmark} prints how long). Results are exact either way; a model whose parameters
+     * change afterwards (training) scores every item again until this is called again.
      */
     public synchronized void prepareForServing(int rank) {
         packedOutputEmbedding();

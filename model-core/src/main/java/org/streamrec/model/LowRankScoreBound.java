@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
  * The k-th best lower bound then is a threshold that the k-th best score cannot fall below, and only items whose
  * upper bound reaches it are scored in full, by the same fused-multiply-add chain as {@link ItemScoreKernel#scores}.
  * So the result, ties included, is that of scoring every item; what the basis decides is only how many items get
- * scored in full. Where the embedding's energy is concentrated (a trained GRU4Rec's is: at 100 units on diginetica
- * the top 32 directions hold 72%), few do: on that model and real sessions' hidden states, 1.2% of the items. That
+ * scored in full. Where the embedding's energy is concentrated in a few directions, few are: at 100 units on
+ * diginetica's trained model and real sessions' hidden states, 1.2% of the items at rank 32
+ * ({@code TrainedModelScoringBenchmark}). That
  * did not make it faster than scoring everything at serving batch sizes on this project's machine: the bound's own
  * passes over the catalogue and the scattered reads of the candidates' rows cost about what the full kernel saves
  * (BENCHMARKS.md, "Pruning with a low-rank bound"); so the serving path does not build it by default.
@@ -62,6 +63,8 @@ final class LowRankScoreBound {
 
     // Scratch, reused between calls.
     private float[] projectedRows = new float[0];
+    private final double[] rowResidual;
+    private final double[] rowSplit = new double[SPLIT_NORMS];
     private float[] projectedTile = new float[0];
     private final float[] sliceLower;
     private final float[] sliceUpper;
@@ -77,8 +80,6 @@ final class LowRankScoreBound {
     private int[] gatherItems = new int[0];
     private float[] gatherScores = new float[0];
 
-    /** Items scored in full since creation (the model turns it into its pruning metric). */
-    private long scoredInFull;
 
     private LowRankScoreBound(int items, int hidden, int rank, float[] basis, float[] packedProjection,
                               int[] positionItem, int[] itemPosition, float[] orderedBias,
@@ -99,6 +100,7 @@ final class LowRankScoreBound {
                 / (rank * ItemScoreKernel.INSTANCE.blockItems() * Float.BYTES));
         this.sliceLower = new float[sliceBlocks * ItemScoreKernel.INSTANCE.blockItems()];
         this.sliceUpper = new float[sliceLower.length];
+        this.rowResidual = new double[hidden];
     }
 
     /**
@@ -132,64 +134,25 @@ final class LowRankScoreBound {
         float[] residualNorm = new float[items];
         float[] itemSlack = new float[items];
         float[] biasMargin = new float[items];
+        double[] normSq = new double[items];
         double margin = margin(hidden, rank);
         double skew = basisSkew(basis, rank, hidden);
-        double[] reconstructed = new double[hidden];
-        double[] projectedResidual = new double[rank];
+        double[] residual = new double[hidden];
+        double[] split = new double[SPLIT_NORMS];
         for (int i = 0; i < items; i++) {
-            int e = i * hidden;
-            double pNormSq = 0;
-            double eNormSq = 0;
-            for (int j = 0; j < rank; j++) {
-                double dot = 0;
-                for (int d = 0; d < hidden; d++) {
-                    dot += (double) basis[j * hidden + d] * embedding[e + d];
-                }
-                float p = (float) dot;
-                projection[i * rank + j] = p;
-                pNormSq += (double) p * p;
-            }
-            Arrays.fill(reconstructed, 0);
-            for (int j = 0; j < rank; j++) {
-                double p = projection[i * rank + j];
-                for (int d = 0; d < hidden; d++) {
-                    reconstructed[d] += basis[j * hidden + d] * p;
-                }
-            }
-            double rNormSq = 0;
-            for (int d = 0; d < hidden; d++) {
-                reconstructed[d] = embedding[e + d] - reconstructed[d];
-                rNormSq += reconstructed[d] * reconstructed[d];
-                eNormSq += (double) embedding[e + d] * embedding[e + d];
-            }
-            double vrNormSq = 0;
-            for (int j = 0; j < rank; j++) {
-                double dot = 0;
-                for (int d = 0; d < hidden; d++) {
-                    dot += basis[j * hidden + d] * reconstructed[d];
-                }
-                projectedResidual[j] = dot;
-                vrNormSq += dot * dot;
-            }
-            double pNorm = Math.sqrt(pNormSq);
-            residualNorm[i] = roundUp(Math.sqrt(rNormSq));
+            split(basis, rank, hidden, embedding, i * hidden, projection, i * rank, residual, split);
+            double eNorm = Math.sqrt(split[X_NORM_SQ]);
+            double pNorm = Math.sqrt(split[P_NORM_SQ]);
+            normSq[i] = split[X_NORM_SQ];
+            residualNorm[i] = roundUp(Math.sqrt(split[R_NORM_SQ]));
             // tau_i: |p_i| ||V V^T - I|| + |V r_i| + |p_i| (for (V g) . p_i) + the rounding margin on |p_i| and |e_i|.
-            itemSlack[i] = roundUp(pNorm * skew + Math.sqrt(vrNormSq)
-                    + margin * (pNorm + Math.sqrt(eNormSq)));
+            itemSlack[i] = roundUp(pNorm * skew + Math.sqrt(split[VR_NORM_SQ]) + margin * (pNorm + eNorm));
             biasMargin[i] = roundUp(margin * Math.abs(bias[i]) + Float.MIN_NORMAL);
         }
         // Items by decreasing norm: the likely high scorers come first, so each row's threshold is near its final
         // value after the first slice and few items after it pass as candidates.
-        double[] norms = new double[items];
-        for (int i = 0; i < items; i++) {
-            double sq = 0;
-            for (int d = 0; d < hidden; d++) {
-                sq += (double) embedding[i * hidden + d] * embedding[i * hidden + d];
-            }
-            norms[i] = sq;
-        }
         int[] positionItem = java.util.stream.IntStream.range(0, items).boxed()
-                .sorted((x, y) -> Double.compare(norms[y], norms[x])).mapToInt(Integer::intValue).toArray();
+                .sorted((x, y) -> Double.compare(normSq[y], normSq[x])).mapToInt(Integer::intValue).toArray();
         float[] orderedProjection = new float[items * rank];
         float[] orderedBias = new float[items];
         int[] itemPosition = new int[items];
@@ -212,6 +175,61 @@ final class LowRankScoreBound {
         return byPosition;
     }
 
+    private static final int X_NORM_SQ = 0;
+    private static final int P_NORM_SQ = 1;
+    private static final int R_NORM_SQ = 2;
+    private static final int VR_NORM_SQ = 3;
+    private static final int SPLIT_NORMS = 4;
+
+    /**
+     * Splits {@code x = x[offset .. offset + hidden)} as {@code x = V^T p + r}: writes {@code p = fl(V x)} to
+     * {@code p[pOffset ..]} and {@code r} (exact from that float {@code p}, in double) to {@code residual}, and puts
+     * {@code |x|^2}, {@code |p|^2}, {@code |r|^2}, {@code |V r|^2} into {@code normsSq} (indexes {@link #X_NORM_SQ}
+     * ...). Items ({@link #build}) and hidden rows ({@link #project}) are split alike: the bound is symmetric in them.
+     */
+    private static void split(float[] basis, int rank, int hidden, float[] x, int offset, float[] p, int pOffset,
+                              double[] residual, double[] normsSq) {
+        double xSq = 0;
+        for (int d = 0; d < hidden; d++) {
+            residual[d] = x[offset + d];
+            xSq += residual[d] * residual[d];
+        }
+        double pSq = 0;
+        for (int j = 0; j < rank; j++) {
+            float pj = (float) dot(basis, j * hidden, x, offset, hidden);
+            p[pOffset + j] = pj;
+            pSq += (double) pj * pj;
+            for (int d = 0; d < hidden; d++) {
+                residual[d] -= (double) basis[j * hidden + d] * pj;
+            }
+        }
+        double rSq = 0;
+        for (int d = 0; d < hidden; d++) {
+            rSq += residual[d] * residual[d];
+        }
+        double vrSq = 0;
+        for (int j = 0; j < rank; j++) {
+            double vr = 0;
+            for (int d = 0; d < hidden; d++) {
+                vr += basis[j * hidden + d] * residual[d];
+            }
+            vrSq += vr * vr;
+        }
+        normsSq[X_NORM_SQ] = xSq;
+        normsSq[P_NORM_SQ] = pSq;
+        normsSq[R_NORM_SQ] = rSq;
+        normsSq[VR_NORM_SQ] = vrSq;
+    }
+
+    /** {@code a[aOffset ..] . b[bOffset ..]} over {@code length} floats, in double. */
+    private static double dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
+        double sum = 0;
+        for (int d = 0; d < length; d++) {
+            sum += (double) a[aOffset + d] * b[bOffset + d];
+        }
+        return sum;
+    }
+
     private static double margin(int hidden, int rank) {
         return Math.max(BASE_MARGIN, 8.0 * (Math.max(hidden, rank) + 2) * 0x1p-24);
     }
@@ -221,11 +239,7 @@ final class LowRankScoreBound {
         double sumSq = 0;
         for (int a = 0; a < rank; a++) {
             for (int b = 0; b < rank; b++) {
-                double dot = 0;
-                for (int d = 0; d < hidden; d++) {
-                    dot += (double) basis[a * hidden + d] * basis[b * hidden + d];
-                }
-                double diff = dot - (a == b ? 1 : 0);
+                double diff = dot(basis, a * hidden, basis, b * hidden, hidden) - (a == b ? 1 : 0);
                 sumSq += diff * diff;
             }
         }
@@ -243,7 +257,7 @@ final class LowRankScoreBound {
      * result, and a 100x100 problem does not justify starting ND4J's native backend in the serving job (which
      * otherwise does not use it).
      */
-    static float[] principalBasis(float[] embedding, int items, int hidden, int rank) {
+    private static float[] principalBasis(float[] embedding, int items, int hidden, int rank) {
         int step = Math.max(1, items / BASIS_SAMPLE);
         double[] gram = new double[hidden * hidden];
         for (int i = 0; i < items; i += step) {
@@ -329,29 +343,24 @@ final class LowRankScoreBound {
     /**
      * Each row's top {@code k} into its heap ({@code heapItems[r]}, {@code heapScores[r]}, sizes into
      * {@code heapSizes}): the result of offering every item's score, {@code embedding . h + bias}, to
-     * {@link TopK#offer} in item order. Returns false, having done nothing, when a row is not finite or k is not below
-     * the catalogue (the caller then scores every item).
+     * {@link TopK#offer} in item order; returns how many items were scored in full, or -1, having done nothing, when a
+     * row is not finite or k is not below the catalogue (the caller then scores every item).
      *
      * <p>One pass over the catalogue in L2-sized slices, as the full scoring does: each slice's rank-m products for
      * every row, then per row the slice's bounds (in L1), its lower bounds offered to a heap whose k-th value is the
      * row's threshold so far, and the items whose upper bound reaches that threshold kept as candidates. The
      * threshold only rises, so after the pass the candidates are filtered against the final one and scored in full.
      */
-    boolean topK(float[] embedding, float[] bias, float[] hiddenRows, int rows, int k, int[][] excluded,
-                 int[][] heapItems, float[][] heapScores, int[] heapSizes) {
+    int topK(float[] embedding, float[] bias, float[] hiddenRows, int rows, int k, int[][] excluded,
+             int[][] heapItems, float[][] heapScores, int[] heapSizes) {
         if (k <= 0 || k >= items) {
-            return false;
+            return -1;
         }
         prepareRows(rows, k);
         if (!project(hiddenRows, rows)) {
-            return false;
+            return -1;
         }
-        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
-        int width = kernel.blockItems();
-        int stride = sliceBlocks * width;
-        if (projectedTile.length < rows * stride) {
-            projectedTile = new float[rows * stride];
-        }
+        int stride = sliceStride(rows);
         for (int r = 0; r < rows; r++) {
             boundHeapSizes[r] = 0;
             candidateCounts[r] = 0;
@@ -369,10 +378,8 @@ final class LowRankScoreBound {
         }
         ThresholdScan scan = ThresholdScan.INSTANCE;
         for (int first = 0; first < projectionBlocks; first += sliceBlocks) {
-            int last = Math.min(projectionBlocks, first + sliceBlocks);
-            kernel.scores(packedProjection, rank, projectedRows, rows, first, last, projectedTile, stride);
-            int from = first * width;
-            int len = Math.min(items, last * width) - from;
+            int from = first * ItemScoreKernel.INSTANCE.blockItems();
+            int len = projectSlice(first, rows, stride);
             for (int r = 0; r < rows; r++) {
                 sliceBounds(r, from, len, stride);
                 int[] skip = excludedPositions[r];
@@ -387,10 +394,32 @@ final class LowRankScoreBound {
                 }
             }
         }
+        int scored = 0;
         for (int r = 0; r < rows; r++) {
-            heapSizes[r] = scoreCandidates(embedding, bias, hiddenRows, r, k, excluded[r], heapItems[r], heapScores[r]);
+            scored += scoreCandidates(embedding, bias, hiddenRows, r, k, excluded[r], heapItems[r], heapScores[r],
+                    heapSizes);
         }
-        return true;
+        return scored;
+    }
+
+    /** The row stride of {@link #projectedTile} for {@code rows} rows, having made room for them. */
+    private int sliceStride(int rows) {
+        int stride = sliceBlocks * ItemScoreKernel.INSTANCE.blockItems();
+        if (projectedTile.length < rows * stride) {
+            projectedTile = new float[rows * stride];
+        }
+        return stride;
+    }
+
+    /**
+     * The rank-m products of every row with the items of the slice starting at block {@code first} into
+     * {@link #projectedTile}; returns how many items the slice has.
+     */
+    private int projectSlice(int first, int rows, int stride) {
+        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
+        int last = Math.min(projectionBlocks, first + sliceBlocks);
+        kernel.scores(packedProjection, rank, projectedRows, rows, first, last, projectedTile, stride);
+        return Math.min(items, last * kernel.blockItems()) - first * kernel.blockItems();
     }
 
     private void prepareRows(int rows, int k) {
@@ -445,9 +474,12 @@ final class LowRankScoreBound {
         }
     }
 
-    /** The candidates of row {@code r} whose upper bound reaches its final threshold, scored in full, into its heap. */
+    /**
+     * The candidates of row {@code r} whose upper bound reaches its final threshold, scored in full, into its heap
+     * (its size into {@code heapSizes[r]}); returns how many were scored.
+     */
     private int scoreCandidates(float[] embedding, float[] bias, float[] hiddenRows, int r, int k, int[] skip,
-                                int[] heapItems, float[] heapScores) {
+                                int[] heapItems, float[] heapScores, int[] heapSizes) {
         float threshold = boundHeapSizes[r] == k ? boundHeapScores[r][0] : Float.NEGATIVE_INFINITY;
         int total = candidateCounts[r];
         if (gatherItems.length < total) {
@@ -474,8 +506,8 @@ final class LowRankScoreBound {
             int item = gatherItems[j];
             size = TopK.offerOne(item, gatherScores[j] + bias[item], k, skip, skipCount, heapItems, heapScores, size);
         }
-        scoredInFull += count;
-        return size;
+        heapSizes[r] = size;
+        return count;
     }
 
     /**
@@ -487,17 +519,10 @@ final class LowRankScoreBound {
         if (!project(hiddenRows, rows)) {
             return false;
         }
-        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
-        int width = kernel.blockItems();
-        int stride = sliceBlocks * width;
-        if (projectedTile.length < rows * stride) {
-            projectedTile = new float[rows * stride];
-        }
+        int stride = sliceStride(rows);
         for (int first = 0; first < projectionBlocks; first += sliceBlocks) {
-            int last = Math.min(projectionBlocks, first + sliceBlocks);
-            kernel.scores(packedProjection, rank, projectedRows, rows, first, last, projectedTile, stride);
-            int from = first * width;
-            int len = Math.min(items, last * width) - from;
+            int from = first * ItemScoreKernel.INSTANCE.blockItems();
+            int len = projectSlice(first, rows, stride);
             for (int r = 0; r < rows; r++) {
                 sliceBounds(r, from, len, stride);
                 for (int i = 0; i < len; i++) {
@@ -517,43 +542,13 @@ final class LowRankScoreBound {
         if (projectedRows.length < rows * rank) {
             projectedRows = new float[rows * rank];
         }
-        double[] g = new double[hidden];
         for (int r = 0; r < rows; r++) {
-            int h = r * hidden;
-            double qNormSq = 0;
-            double hNormSq = 0;
-            for (int d = 0; d < hidden; d++) {
-                double x = hiddenRows[h + d];
-                g[d] = x;
-                hNormSq += x * x;
-            }
-            for (int j = 0; j < rank; j++) {
-                double dot = 0;
-                for (int d = 0; d < hidden; d++) {
-                    dot += (double) basis[j * hidden + d] * hiddenRows[h + d];
-                }
-                float q = (float) dot;
-                projectedRows[r * rank + j] = q;
-                qNormSq += (double) q * q;
-                for (int d = 0; d < hidden; d++) {
-                    g[d] -= (double) basis[j * hidden + d] * q;
-                }
-            }
-            double gNormSq = 0;
-            for (int d = 0; d < hidden; d++) {
-                gNormSq += g[d] * g[d];
-            }
-            double vgNormSq = 0;
-            for (int j = 0; j < rank; j++) {
-                double dot = 0;
-                for (int d = 0; d < hidden; d++) {
-                    dot += basis[j * hidden + d] * g[d];
-                }
-                vgNormSq += dot * dot;
-            }
-            // The 1e-5 covers the float rounding of the slack's own products and sums.
-            double gNorm = Math.sqrt(gNormSq) * (1 + 1e-5);
-            double m = (Math.sqrt(qNormSq) + Math.sqrt(hNormSq) + Math.sqrt(vgNormSq)) * (1 + 1e-5);
+            split(basis, rank, hidden, hiddenRows, r * hidden, projectedRows, r * rank, rowResidual, rowSplit);
+            // h = V^T q + g: |g| multiplies |r_i|; M = |q| + |h| + |V g| multiplies tau_i. The 1e-5 covers the float
+            // rounding of the slack's own products and sums.
+            double gNorm = Math.sqrt(rowSplit[R_NORM_SQ]) * (1 + 1e-5);
+            double m = (Math.sqrt(rowSplit[P_NORM_SQ]) + Math.sqrt(rowSplit[X_NORM_SQ])
+                    + Math.sqrt(rowSplit[VR_NORM_SQ])) * (1 + 1e-5);
             if (!(gNorm < Float.MAX_VALUE / 4) || !(m < Float.MAX_VALUE / 4)) {
                 return false;
             }
@@ -561,10 +556,5 @@ final class LowRankScoreBound {
             rowSlack[2 * r + 1] = roundUp(m);
         }
         return true;
-    }
-
-    /** Items scored in full since creation. */
-    long scoredInFull() {
-        return scoredInFull;
     }
 }

@@ -124,21 +124,6 @@ class Gru4RecBatchStepTest {
             states.add(h);
             excluded.add(s % 3 == 0 ? null : seen);
         }
-        float[] whole = new float[rows * items];
-        model.scoreAll(states, whole);
-        int[] expectedItems = new int[k];
-        float[] expectedScores = new float[k];
-        int[] visited = {0};
-        model.topKRows(states, k, excluded::get, (row, topItems, topScores, count) -> {
-            assertThat(row).isEqualTo(visited[0]++);
-            int[] skip = excluded.get(row);
-            int expected = TopK.select(whole, row * items, items, k, skip, skip == null ? 0 : skip.length,
-                    expectedItems, expectedScores);
-            assertThat(java.util.Arrays.copyOf(topItems, count)).as("row %d", row)
-                    .containsExactly(java.util.Arrays.copyOf(expectedItems, expected));
-            assertThat(java.util.Arrays.copyOf(topScores, count)).as("row %d", row)
-                    .containsExactly(java.util.Arrays.copyOf(expectedScores, expected));
-        });
-        assertThat(visited[0]).isEqualTo(rows);
+        TopKAssertions.assertExactTopK(model, states, excluded, k);
     }
 }

@@ -3,7 +3,6 @@ package org.streamrec.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -101,29 +100,6 @@ class LowRankScoreBoundTest {
         return excluded;
     }
 
-    /** Asserts that {@code model.topKRows} gives, row by row, {@link TopK#select} over {@link Gru4RecModel#scoreAll}. */
-    private static void assertExactTopK(Gru4RecModel model, List<float[]> states, List<int[]> excluded, int k)
-            throws Exception {
-        int items = model.itemCount();
-        int rows = states.size();
-        float[] whole = new float[rows * items];
-        model.scoreAll(states, whole);
-        int[] expectedItems = new int[k];
-        float[] expectedScores = new float[k];
-        int[] visited = {0};
-        model.topKRows(states, k, excluded::get, (row, topItems, topScores, count) -> {
-            assertThat(row).isEqualTo(visited[0]++);
-            int[] skip = excluded.get(row);
-            int expected = TopK.select(whole, row * items, items, k, skip, skip == null ? 0 : skip.length,
-                    expectedItems, expectedScores);
-            assertThat(Arrays.copyOf(topItems, count)).as("row %d items", row)
-                    .containsExactly(Arrays.copyOf(expectedItems, expected));
-            assertThat(Arrays.copyOf(topScores, count)).as("row %d scores", row)
-                    .containsExactly(Arrays.copyOf(expectedScores, expected));
-        });
-        assertThat(visited[0]).isEqualTo(rows);
-    }
-
     @ParameterizedTest(name = "hidden {0}, {1} items, rank {2}, k {3}, {4} rows")
     @CsvSource({"64, 3000, 16, 20, 23", "64, 3000, 16, 1, 9", "100, 5000, 32, 20, 40", "48, 700, 8, 50, 17",
             "100, 2000, 48, 20, 3"})
@@ -135,7 +111,7 @@ class LowRankScoreBoundTest {
         assertThat(model.scoreBoundRank()).isEqualTo(rank);
         List<float[]> states = sessions(model, rows, items);
 
-        assertExactTopK(model, states, exclusions(model, rows, rank), k);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, rows, rank), k);
 
         // Not a speed assertion: the count of full scores is what the bound exists to cut.
         assertThat(model.itemsRanked()).isEqualTo((long) rows * items);
@@ -185,7 +161,7 @@ class LowRankScoreBoundTest {
         model.prepareForServing(24);
         assertThat(model.scoreBoundRank()).isEqualTo(24);
         List<float[]> states = sessions(model, 19, 2);
-        assertExactTopK(model, states, exclusions(model, 19, 3), 20);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, 19, 3), 20);
     }
 
     @Test
@@ -197,7 +173,7 @@ class LowRankScoreBoundTest {
         model.parametersChanged();
         assertThat(model.scoreBoundRank()).isZero();
         List<float[]> states = sessions(model, 7, 4);
-        assertExactTopK(model, states, exclusions(model, 7, 5), 20);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, 7, 5), 20);
         assertThat(model.itemsScoredInFull()).isEqualTo(model.itemsRanked());
     }
 
@@ -207,14 +183,14 @@ class LowRankScoreBoundTest {
         trainedLike(model, 4, 0.05, 11);
         model.prepareForServing(8);
         List<float[]> states = sessions(model, 5, 6);
-        assertExactTopK(model, states, exclusions(model, 5, 7), 300);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, 5, 7), 300);
         assertThat(model.itemsScoredInFull()).isEqualTo(model.itemsRanked());
 
         model.outBias[17] = Float.NaN;
         model.parametersChanged();
         model.prepareForServing(8);
         assertThat(model.scoreBoundRank()).isZero();
-        assertExactTopK(model, states, exclusions(model, 5, 7), 20);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, 5, 7), 20);
     }
 
     @Test

@@ -156,7 +156,8 @@ public final class LoadTest implements Callable<Integer> {
             description = "linger.ms of the replay producer; part of the measured latency (default: ${DEFAULT-VALUE}).")
     Duration producerLinger;
 
-    @Option(names = "--sink-linger", defaultValue = "0ms", converter = DurationConverter.class,
+    @Option(names = "--sink-linger", defaultValue = RecommenderConfig.DEFAULT_SINK_LINGER,
+            converter = DurationConverter.class,
             description = "The serving job's --sink-linger: linger.ms of its recommendations producer; part of the "
                     + "measured latency (default: ${DEFAULT-VALUE}, the job's).")
     Duration sinkLinger;

@@ -42,6 +42,15 @@ class LoadTestOptionsTest {
     }
 
     @Test
+    void theSinkLingerDefaultsToTheServingJobsOwn() {
+        LoadTest test = parse();
+        RecommenderConfig job = RecommenderConfig.parse(
+                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), test.jobs().get(0), 1).toArray(String[]::new));
+        assertThat(test.sinkLinger).isEqualTo(RecommenderConfig.parse("--model-uri", "m").sinkLinger());
+        assertThat(job.sinkLinger()).isEqualTo(test.sinkLinger);
+    }
+
+    @Test
     void aTypoInAGuaranteeFailsBeforeAnythingStarts() {
         assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").jobs())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly_once");
