@@ -441,32 +441,44 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     }
 
     /**
-     * Readies this model for {@link #topKRows}: packs the output embedding for the scoring kernel now, so that the
-     * first events after a model load do not pay for it. Builds no pruning bound: on this project's machine it was
-     * not faster than scoring every item at the serving job's batch sizes (BENCHMARKS.md, "Pruning with a low-rank
-     * bound"); {@link #prepareForServing(int)} builds one.
+     * Readies this model for {@link #topKRows}, so that the first events after a model load do not pay for it: packs
+     * the output embedding for the scoring kernel and builds a {@link LowRankScoreBound} of
+     * {@code LowRankScoreBound.defaultRank} (32 at 100 units), unless {@link #prepareForServing(int)} already prepared
+     * the current parameters. On diginetica's trained model the bound leaves about 5% of the items to score in full
+     * and takes 40% off the time per event at the serving batch sizes (BENCHMARKS.md, "Pruning with a low-rank bound").
      */
     @Override
-    public void prepareForServing() {
-        prepareForServing(0);
+    public synchronized void prepareForServing() {
+        if (!preparedForCurrentParameters()) {
+            prepareForServing(LowRankScoreBound.defaultRank(hidden));
+        }
     }
 
     /**
-     * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (about a third of the width,
-     * {@code LowRankScoreBound.defaultRank}; 0: none, every item scored). Building it takes a while
-     * ({@code TrainedModelScoringBenchmark} prints how long). Results are exact either way; a model whose parameters
+     * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (0: none, every item scored;
+     * a rank above half the width: none either). Building it takes a while (0.5-0.6 s at 43k items and rank 32;
+     * {@code TrainedModelScoringBenchmark} prints it). Results are exact either way; a model whose parameters
      * change afterwards (training) scores every item again until this is called again.
      */
-    public synchronized void prepareForServing(int rank) {
+    public void prepareForServing(int rank) {
+        prepareForServing(rank, LowRankScoreBound.defaultHeadItems(itemCount()));
+    }
+
+    /** {@link #prepareForServing(int)} with the bound's head (items always scored in full) of {@code headItems}. */
+    synchronized void prepareForServing(int rank, int headItems) {
         packedOutputEmbedding();
         int n = itemCount();
-        scoreBound = rank == 0 ? null : LowRankScoreBound.build(outEmb, outBias, n, hidden, rank);
+        scoreBound = rank == 0 ? null : LowRankScoreBound.build(outEmb, outBias, n, hidden, rank, headItems);
         scoreBoundStamp = parameterStamp;
         scoreBoundRows = n;
     }
 
+    private boolean preparedForCurrentParameters() {
+        return scoreBoundStamp == parameterStamp && scoreBoundRows == itemCount();
+    }
+
     private LowRankScoreBound currentScoreBound() {
-        return scoreBound != null && scoreBoundStamp == parameterStamp && scoreBoundRows == itemCount() ? scoreBound : null;
+        return scoreBound != null && preparedForCurrentParameters() ? scoreBound : null;
     }
 
     /** The rank of the pruning bound {@link #topKRows} uses now, 0 when it scores every item. */

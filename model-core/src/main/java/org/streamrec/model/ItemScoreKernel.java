@@ -39,9 +39,17 @@ abstract class ItemScoreKernel {
      * {@code items x hidden} table; {@code rowOffsets[j]} is that row's first index) against the hidden vector at
      * {@code hiddenRows[hiddenOffset ..]}, for {@code j < count}: the same fused-multiply-add chain, and so the same
      * float, as {@link #scores} gives that item. For a few scattered items ({@link LowRankScoreBound}'s candidates).
+     * {@code rowOffsets} and {@code out} must hold {@link #gatherCapacity}{@code (count)} entries: the kernel may
+     * score whole vectors past {@code count}, overwriting those {@code rowOffsets} entries with a valid row and those
+     * {@code out} entries with scores to ignore.
      */
     abstract void gatherScores(float[] rowMajor, int hidden, float[] hiddenRows, int hiddenOffset, int[] rowOffsets,
                                int count, float[] out);
+
+    /** The length {@link #gatherScores}' arrays need for {@code count} items. */
+    int gatherCapacity(int count) {
+        return count;
+    }
 
     /** {@link #gatherScores} for one item: the chain every implementation computes, one {@code Math.fma} at a time. */
     static float chain(float[] rowMajor, int rowOffset, float[] hiddenRows, int hiddenOffset, int hidden) {

@@ -36,71 +36,92 @@ final class LowRankScoreBound {
     /** Items sampled for the basis: it only needs to be good, not exact, and this caps the build's cost. */
     private static final int BASIS_SAMPLE = 16_384;
     private static final int SUBSPACE_ITERATIONS = 40;
+    /**
+     * Items tested against one threshold before the candidates among them are scored: small enough that the threshold
+     * rises soon while a heap is still filling (a head shorter than k), large enough that the calls cost nothing.
+     */
+    private static final int CANDIDATE_CHUNK = 512;
 
     final int items;
     final int hidden;
     final int rank;
-    /** {@code V}, {@code rank x hidden}, row-major. */
-    private final float[] basis;
+    /** {@code V} ({@code rank x hidden}, floats) in double, row-major and column-major. */
+    private final double[] basisRows;
+    private final double[] basisColumns;
     /**
-     * Item order of everything below: by decreasing norm ({@code positionItem[position]} is the item row,
-     * {@code itemPosition} the inverse).
+     * Item order of everything below: by decreasing norm ({@code positionItem[position]} is the item row).
      */
     private final int[] positionItem;
-    private final int[] itemPosition;
     /** The bias in that order (a copy: the model's changes only with a new bound). */
     private final float[] orderedBias;
+    /** The first {@link #headItems} positions' embedding rows in {@link ItemScoreKernel}'s packed layout. */
+    private final float[] packedHead;
+    private final int headItems;
+    private final int headBlocks;
     /** {@code p_i = V e_i} in {@link ItemScoreKernel}'s packed layout, {@code rank} wide. */
     private final float[] packedProjection;
     private final int projectionBlocks;
     /** Blocks of the projection per slice: its weights stay in L2 while every row is scored against them. */
     private final int sliceBlocks;
+    /** {@code bias_i} plus its own rounding margin, rounded up. */
+    private final float[] upperBias;
     /** {@code |r_i|}, rounded up. */
     private final float[] residualNorm;
-    /** {@code tau_i}: what multiplies the row's {@code M}, plus the bias' own margin, rounded up. */
+    /** {@code tau_i}: what multiplies the row's {@code M}, rounded up. */
     private final float[] itemSlack;
-    private final float[] biasMargin;
+    /** {@code |e_i|}, rounded up: decreasing, since it is the order. */
+    private final float[] itemNorm;
+    /** The largest {@link #upperBias} from each position on. */
+    private final float[] suffixMaxUpperBias;
+    /** Factor on {@code |h| |e_i|} that covers a score's rounding. */
+    private final double normMargin;
 
     // Scratch, reused between calls.
     private float[] projectedRows = new float[0];
     private final double[] rowResidual;
+    private final double[] rowProducts;
     private final double[] rowSplit = new double[SPLIT_NORMS];
     private float[] projectedTile = new float[0];
-    private final float[] sliceLower;
-    private final float[] sliceUpper;
+    private float[] headTile = new float[0];
     private float[] rowSlack = new float[0];
-    private int[][] boundHeapItems = new int[0][];
-    private float[][] boundHeapScores = new float[0][];
-    private int[] boundHeapSizes = new int[0];
-    private int[][] candidates = new int[0][];
-    private float[][] candidateUppers = new float[0][];
-    private int[] candidateCounts = new int[0];
-    private int[][] excludedPositions = new int[0][];
+    private float[] rowNorm = new float[0];
+    private final int[] candidatePositions;
     private int[] gatherOffsets = new int[0];
     private int[] gatherItems = new int[0];
     private float[] gatherScores = new float[0];
 
-
-    private LowRankScoreBound(int items, int hidden, int rank, float[] basis, float[] packedProjection,
-                              int[] positionItem, int[] itemPosition, float[] orderedBias,
-                              float[] residualNorm, float[] itemSlack, float[] biasMargin) {
-        this.positionItem = positionItem;
-        this.itemPosition = itemPosition;
-        this.orderedBias = orderedBias;
+    private LowRankScoreBound(int items, int hidden, int rank, double[] basisRows, double[] basisColumns,
+                              float[] packedProjection,
+                              int[] positionItem, float[] orderedBias, float[] packedHead, int headItems,
+                              float[] upperBias, float[] residualNorm, float[] itemSlack, float[] itemNorm) {
+        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
         this.items = items;
         this.hidden = hidden;
         this.rank = rank;
-        this.basis = basis;
+        this.basisRows = basisRows;
+        this.basisColumns = basisColumns;
+        this.positionItem = positionItem;
+        this.orderedBias = orderedBias;
+        this.packedHead = packedHead;
+        this.headItems = headItems;
+        this.headBlocks = kernel.blocks(headItems);
         this.packedProjection = packedProjection;
-        this.projectionBlocks = ItemScoreKernel.INSTANCE.blocks(items);
+        this.projectionBlocks = kernel.blocks(items);
+        this.upperBias = upperBias;
         this.residualNorm = residualNorm;
         this.itemSlack = itemSlack;
-        this.biasMargin = biasMargin;
-        this.sliceBlocks = Math.max(1, Gru4RecModel.SLICE_WEIGHT_BYTES
-                / (rank * ItemScoreKernel.INSTANCE.blockItems() * Float.BYTES));
-        this.sliceLower = new float[sliceBlocks * ItemScoreKernel.INSTANCE.blockItems()];
-        this.sliceUpper = new float[sliceLower.length];
+        this.itemNorm = itemNorm;
+        this.suffixMaxUpperBias = new float[items];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int pos = items - 1; pos >= 0; pos--) {
+            max = Math.max(max, upperBias[pos]);
+            suffixMaxUpperBias[pos] = max;
+        }
+        this.normMargin = 1 + 2 * margin(hidden, rank);
+        this.sliceBlocks = Math.max(1, Gru4RecModel.SLICE_WEIGHT_BYTES / (rank * kernel.blockItems() * Float.BYTES));
+        this.candidatePositions = new int[CANDIDATE_CHUNK];
         this.rowResidual = new double[hidden];
+        this.rowProducts = new double[rank];
     }
 
     /**
@@ -112,10 +133,23 @@ final class LowRankScoreBound {
     }
 
     /**
+     * Items scored in full before any is pruned, the first by norm: enough to give each row a threshold near its final
+     * one (at 43k items, the 2,048 longest rows are 5% of the catalogue; most of the top 20 comes from them).
+     */
+    static int defaultHeadItems(int items) {
+        return Math.max(256, Math.min(2048, items / 16));
+    }
+
+    /**
      * The bound for the first {@code items} rows of {@code embedding} ({@code hidden} wide) and {@code bias}, or null
      * when it cannot help: a rank above half the width, or a non-finite parameter (the full scan handles NaN).
      */
     static LowRankScoreBound build(float[] embedding, float[] bias, int items, int hidden, int rank) {
+        return build(embedding, bias, items, hidden, rank, defaultHeadItems(items));
+    }
+
+    /** {@link #build(float[], float[], int, int, int)} with {@code head} items (rounded down to blocks) scored in full. */
+    static LowRankScoreBound build(float[] embedding, float[] bias, int items, int hidden, int rank, int head) {
         if (rank <= 0 || 2 * rank > hidden || items == 0) {
             return null;
         }
@@ -133,38 +167,48 @@ final class LowRankScoreBound {
         float[] projection = new float[items * rank];
         float[] residualNorm = new float[items];
         float[] itemSlack = new float[items];
-        float[] biasMargin = new float[items];
+        float[] upperBias = new float[items];
+        float[] itemNorm = new float[items];
         double[] normSq = new double[items];
         double margin = margin(hidden, rank);
         double skew = basisSkew(basis, rank, hidden);
         double[] residual = new double[hidden];
+        double[] products = new double[rank];
         double[] split = new double[SPLIT_NORMS];
+        double[] basisRows = widen(basis, rank, hidden, false);
+        double[] basisColumns = widen(basis, rank, hidden, true);
         for (int i = 0; i < items; i++) {
-            split(basis, rank, hidden, embedding, i * hidden, projection, i * rank, residual, split);
+            split(basisRows, basisColumns, rank, hidden, embedding, i * hidden, projection, i * rank, residual, products,
+                    split);
             double eNorm = Math.sqrt(split[X_NORM_SQ]);
             double pNorm = Math.sqrt(split[P_NORM_SQ]);
             normSq[i] = split[X_NORM_SQ];
+            itemNorm[i] = roundUp(eNorm);
             residualNorm[i] = roundUp(Math.sqrt(split[R_NORM_SQ]));
             // tau_i: |p_i| ||V V^T - I|| + |V r_i| + |p_i| (for (V g) . p_i) + the rounding margin on |p_i| and |e_i|.
             itemSlack[i] = roundUp(pNorm * skew + Math.sqrt(split[VR_NORM_SQ]) + margin * (pNorm + eNorm));
-            biasMargin[i] = roundUp(margin * Math.abs(bias[i]) + Float.MIN_NORMAL);
+            upperBias[i] = ceilToFloat(bias[i] + margin * Math.abs(bias[i]) + Float.MIN_NORMAL);
         }
-        // Items by decreasing norm: the likely high scorers come first, so each row's threshold is near its final
-        // value after the first slice and few items after it pass as candidates.
+        // Items by decreasing norm: the likely high scorers come first, in the head scored in full, so each row's
+        // threshold is near its final value before the first item is pruned.
         int[] positionItem = java.util.stream.IntStream.range(0, items).boxed()
                 .sorted((x, y) -> Double.compare(normSq[y], normSq[x])).mapToInt(Integer::intValue).toArray();
+        ItemScoreKernel kernel = ItemScoreKernel.INSTANCE;
+        int headItems = head >= items ? items
+                : Math.min(items, Math.max(1, head / kernel.blockItems()) * kernel.blockItems());
         float[] orderedProjection = new float[items * rank];
-        float[] orderedBias = new float[items];
-        int[] itemPosition = new int[items];
+        float[] orderedHead = new float[headItems * hidden];
         for (int pos = 0; pos < items; pos++) {
             int item = positionItem[pos];
-            itemPosition[item] = pos;
             System.arraycopy(projection, item * rank, orderedProjection, pos * rank, rank);
-            orderedBias[pos] = bias[item];
+            if (pos < headItems) {
+                System.arraycopy(embedding, item * hidden, orderedHead, pos * hidden, hidden);
+            }
         }
-        float[] packed = ItemScoreKernel.INSTANCE.pack(orderedProjection, items, rank);
-        return new LowRankScoreBound(items, hidden, rank, basis, packed, positionItem, itemPosition, orderedBias,
-                permute(residualNorm, positionItem), permute(itemSlack, positionItem), permute(biasMargin, positionItem));
+        return new LowRankScoreBound(items, hidden, rank, basisRows, basisColumns, kernel.pack(orderedProjection, items, rank),
+                positionItem, permute(bias, positionItem), kernel.pack(orderedHead, headItems, hidden), headItems,
+                permute(upperBias, positionItem), permute(residualNorm, positionItem), permute(itemSlack, positionItem),
+                permute(itemNorm, positionItem));
     }
 
     private static float[] permute(float[] byItem, int[] positionItem) {
@@ -186,34 +230,45 @@ final class LowRankScoreBound {
      * {@code p[pOffset ..]} and {@code r} (exact from that float {@code p}, in double) to {@code residual}, and puts
      * {@code |x|^2}, {@code |p|^2}, {@code |r|^2}, {@code |V r|^2} into {@code normsSq} (indexes {@link #X_NORM_SQ}
      * ...). Items ({@link #build}) and hidden rows ({@link #project}) are split alike: the bound is symmetric in them.
+     * The products with {@code V} run along its columns ({@code basisColumns}, {@code hidden x rank}), loops without
+     * a running sum that the JIT vectorises: a serving batch splits every row.
      */
-    private static void split(float[] basis, int rank, int hidden, float[] x, int offset, float[] p, int pOffset,
-                              double[] residual, double[] normsSq) {
+    private static void split(double[] basisRows, double[] basisColumns, int rank, int hidden, float[] x, int offset,
+                              float[] p, int pOffset, double[] residual, double[] products, double[] normsSq) {
         double xSq = 0;
+        Arrays.fill(products, 0, rank, 0);
         for (int d = 0; d < hidden; d++) {
-            residual[d] = x[offset + d];
-            xSq += residual[d] * residual[d];
+            double xd = x[offset + d];
+            residual[d] = xd;
+            xSq += xd * xd;
+            int column = d * rank;
+            for (int j = 0; j < rank; j++) {
+                products[j] += basisColumns[column + j] * xd;
+            }
         }
         double pSq = 0;
         for (int j = 0; j < rank; j++) {
-            float pj = (float) dot(basis, j * hidden, x, offset, hidden);
+            float pj = (float) products[j];
             p[pOffset + j] = pj;
             pSq += (double) pj * pj;
+            int row = j * hidden;
             for (int d = 0; d < hidden; d++) {
-                residual[d] -= (double) basis[j * hidden + d] * pj;
+                residual[d] -= basisRows[row + d] * pj;
             }
         }
         double rSq = 0;
+        Arrays.fill(products, 0, rank, 0);
         for (int d = 0; d < hidden; d++) {
-            rSq += residual[d] * residual[d];
+            double rd = residual[d];
+            rSq += rd * rd;
+            int column = d * rank;
+            for (int j = 0; j < rank; j++) {
+                products[j] += basisColumns[column + j] * rd;
+            }
         }
         double vrSq = 0;
         for (int j = 0; j < rank; j++) {
-            double vr = 0;
-            for (int d = 0; d < hidden; d++) {
-                vr += basis[j * hidden + d] * residual[d];
-            }
-            vrSq += vr * vr;
+            vrSq += products[j] * products[j];
         }
         normsSq[X_NORM_SQ] = xSq;
         normsSq[P_NORM_SQ] = pSq;
@@ -228,6 +283,17 @@ final class LowRankScoreBound {
             sum += (double) a[aOffset + d] * b[bOffset + d];
         }
         return sum;
+    }
+
+    /** {@code V} in double, row-major ({@code rank x hidden}) or, with {@code columns}, column-major. */
+    private static double[] widen(float[] basis, int rank, int hidden, boolean columns) {
+        double[] wide = new double[rank * hidden];
+        for (int j = 0; j < rank; j++) {
+            for (int d = 0; d < hidden; d++) {
+                wide[columns ? d * rank + j : j * hidden + d] = basis[j * hidden + d];
+            }
+        }
+        return wide;
     }
 
     private static double margin(int hidden, int rank) {
@@ -246,9 +312,15 @@ final class LowRankScoreBound {
         return Math.sqrt(sumSq) * (1 + 1e-9);
     }
 
+    /** A non-negative {@code value} plus a relative 1e-6, rounded up to a float. */
     private static float roundUp(double value) {
-        float f = (float) (value * (1 + 1e-6));
-        return f < value * (1 + 1e-6) ? Math.nextUp(f) : f;
+        return ceilToFloat(value * (1 + 1e-6));
+    }
+
+    /** The least float not below {@code value}, of either sign. */
+    private static float ceilToFloat(double value) {
+        float f = (float) value;
+        return f < value ? Math.nextUp(f) : f;
     }
 
     /**
@@ -346,60 +418,95 @@ final class LowRankScoreBound {
      * {@link TopK#offer} in item order; returns how many items were scored in full, or -1, having done nothing, when a
      * row is not finite or k is not below the catalogue (the caller then scores every item).
      *
-     * <p>One pass over the catalogue in L2-sized slices, as the full scoring does: each slice's rank-m products for
-     * every row, then per row the slice's bounds (in L1), its lower bounds offered to a heap whose k-th value is the
-     * row's threshold so far, and the items whose upper bound reaches that threshold kept as candidates. The
-     * threshold only rises, so after the pass the candidates are filtered against the final one and scored in full.
+     * <p>First the head (the longest item rows) is scored in full by the packed kernel, which gives each row's heap a
+     * k-th score; then the rest of the catalogue goes by in L2-sized slices: the slice's rank-m products for every
+     * row, then per row the items whose upper bound reaches the heap's k-th score, found by one vector compare per
+     * lane group and scored in full by {@link ItemScoreKernel#gatherScores}. The heap's k-th score only rises, so an
+     * item whose upper bound is below it at any point cannot be among the final k, not even by a tie.
      */
     int topK(float[] embedding, float[] bias, float[] hiddenRows, int rows, int k, int[][] excluded,
              int[][] heapItems, float[][] heapScores, int[] heapSizes) {
         if (k <= 0 || k >= items) {
             return -1;
         }
-        prepareRows(rows, k);
         if (!project(hiddenRows, rows)) {
             return -1;
         }
+        int scored = scoreHead(hiddenRows, rows, k, excluded, heapItems, heapScores, heapSizes);
         int stride = sliceStride(rows);
-        for (int r = 0; r < rows; r++) {
-            boundHeapSizes[r] = 0;
-            candidateCounts[r] = 0;
-            int[] skip = excluded[r];
-            if (skip == null) {
-                excludedPositions[r] = null;
-            } else {
-                if (excludedPositions[r] == null || excludedPositions[r].length != skip.length) {
-                    excludedPositions[r] = new int[skip.length];
-                }
-                for (int j = 0; j < skip.length; j++) {
-                    excludedPositions[r][j] = skip[j] >= 0 && skip[j] < items ? itemPosition[skip[j]] : -1;
-                }
-            }
-        }
         ThresholdScan scan = ThresholdScan.INSTANCE;
-        for (int first = 0; first < projectionBlocks; first += sliceBlocks) {
+        for (int first = headBlocks; first < projectionBlocks; first += sliceBlocks) {
             int from = first * ItemScoreKernel.INSTANCE.blockItems();
+            if (everyRowExhausted(rows, from, k, heapScores, heapSizes)) {
+                break;
+            }
             int len = projectSlice(first, rows, stride);
             for (int r = 0; r < rows; r++) {
-                sliceBounds(r, from, len, stride);
-                int[] skip = excludedPositions[r];
-                int skipCount = skip == null ? 0 : skip.length;
-                int size = TopK.offer(sliceLower, 0, null, 0, len, from, k, skip, skipCount,
-                        boundHeapItems[r], boundHeapScores[r], boundHeapSizes[r]);
-                boundHeapSizes[r] = size;
-                float below = Math.nextDown(size == k ? boundHeapScores[r][0] : Float.NEGATIVE_INFINITY);
-                for (int i = scan.firstAbove(sliceUpper, 0, null, 0, 0, len, below); i < len;
-                     i = scan.firstAbove(sliceUpper, 0, null, 0, i + 1, len, below)) {
-                    addCandidate(r, from + i, sliceUpper[i]);
+                for (int chunk = 0; chunk < len; chunk += CANDIDATE_CHUNK) {
+                    float threshold = heapSizes[r] == k ? heapScores[r][0] : Float.NEGATIVE_INFINITY;
+                    if (exhausted(r, from + chunk, threshold)) {
+                        break;
+                    }
+                    int count = scan.collectUpperAtLeast(projectedTile, r * stride + chunk, upperBias, residualNorm,
+                            itemSlack, from + chunk, Math.min(CANDIDATE_CHUNK, len - chunk), rowSlack[2 * r],
+                            rowSlack[2 * r + 1], threshold, candidatePositions);
+                    if (count > 0) {
+                        heapSizes[r] = scoreCandidates(embedding, bias, hiddenRows, r, count, k, excluded[r],
+                                heapItems[r], heapScores[r], heapSizes[r]);
+                        scored += count;
+                    }
                 }
             }
         }
-        int scored = 0;
-        for (int r = 0; r < rows; r++) {
-            scored += scoreCandidates(embedding, bias, hiddenRows, r, k, excluded[r], heapItems[r], heapScores[r],
-                    heapSizes);
-        }
         return scored;
+    }
+
+    /**
+     * Whether no item from {@code pos} on can reach {@code threshold} for row {@code r}: by Cauchy-Schwarz, none
+     * scores above {@code |h| |e_pos|} (the longest row left) plus the largest bias left.
+     */
+    private boolean exhausted(int r, int pos, float threshold) {
+        return (double) rowNorm[r] * itemNorm[pos] * normMargin + suffixMaxUpperBias[pos] < threshold;
+    }
+
+    private boolean everyRowExhausted(int rows, int pos, int k, float[][] heapScores, int[] heapSizes) {
+        for (int r = 0; r < rows; r++) {
+            if (heapSizes[r] < k || !exhausted(r, pos, heapScores[r][0])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The head's items scored in full and offered to every row's (empty) heap; returns how many were scored. */
+    private int scoreHead(float[] hiddenRows, int rows, int k, int[][] excluded, int[][] heapItems,
+                          float[][] heapScores, int[] heapSizes) {
+        int stride = headBlocks * ItemScoreKernel.INSTANCE.blockItems();
+        if (headTile.length < rows * stride) {
+            headTile = new float[rows * stride];
+        }
+        ItemScoreKernel.INSTANCE.scores(packedHead, hidden, hiddenRows, rows, 0, headBlocks, headTile, stride);
+        ThresholdScan scan = ThresholdScan.INSTANCE;
+        for (int r = 0; r < rows; r++) {
+            int[] skip = excluded[r];
+            int skipCount = skip == null ? 0 : skip.length;
+            int[] items = heapItems[r];
+            float[] scores = heapScores[r];
+            int base = r * stride;
+            int size = 0;
+            float below = Float.NEGATIVE_INFINITY;
+            for (int pos = scan.firstAbove(headTile, base, orderedBias, 0, 0, headItems, below); pos < headItems;
+                 pos = scan.firstAbove(headTile, base, orderedBias, 0, pos + 1, headItems, below)) {
+                size = TopK.offerOne(positionItem[pos], headTile[base + pos] + orderedBias[pos], k, skip, skipCount,
+                        items, scores, size);
+                if (size == k) {
+                    // ties with the k-th score still compete on the item index
+                    below = Math.nextDown(scores[0]);
+                }
+            }
+            heapSizes[r] = size;
+        }
+        return rows * headItems;
     }
 
     /** The row stride of {@link #projectedTile} for {@code rows} rows, having made room for them. */
@@ -422,100 +529,37 @@ final class LowRankScoreBound {
         return Math.min(items, last * kernel.blockItems()) - first * kernel.blockItems();
     }
 
-    private void prepareRows(int rows, int k) {
-        int heap = boundHeapItems.length == 0 ? 0 : boundHeapItems[0].length;
-        if (boundHeapSizes.length >= rows && heap >= k) {
-            return;
-        }
-        int capacity = Math.max(rows, boundHeapSizes.length);
-        heap = Math.max(k, heap);
-        boundHeapItems = new int[capacity][heap];
-        boundHeapScores = new float[capacity][heap];
-        boundHeapSizes = new int[capacity];
-        int[][] grownCandidates = Arrays.copyOf(candidates, capacity);
-        float[][] grownUppers = Arrays.copyOf(candidateUppers, capacity);
-        for (int r = candidates.length; r < capacity; r++) {
-            grownCandidates[r] = new int[256];
-            grownUppers[r] = new float[256];
-        }
-        candidates = grownCandidates;
-        candidateUppers = grownUppers;
-        candidateCounts = new int[capacity];
-        excludedPositions = new int[capacity][];
-        rowSlack = new float[2 * capacity];
-    }
-
-    private void addCandidate(int r, int item, float upper) {
-        int count = candidateCounts[r];
-        if (count == candidates[r].length) {
-            candidates[r] = Arrays.copyOf(candidates[r], 2 * count);
-            candidateUppers[r] = Arrays.copyOf(candidateUppers[r], 2 * count);
-        }
-        candidates[r][count] = item;
-        candidateUppers[r][count] = upper;
-        candidateCounts[r] = count + 1;
-    }
-
     /**
-     * Row {@code r}'s lower and upper bounds of the items at positions {@code [from, from + len)} into {@link #sliceLower}
-     * and {@link #sliceUpper}, from its rank-m products in {@link #projectedTile}.
+     * The first {@code count} of {@link #candidatePositions} scored in full for row {@code r} and offered to its heap;
+     * returns the heap's size.
      */
-    private void sliceBounds(int r, int from, int len, int stride) {
-        float gNorm = rowSlack[2 * r];
-        float m = rowSlack[2 * r + 1];
-        float[] a = projectedTile;
-        int base = r * stride;
-        for (int i = 0; i < len; i++) {
-            int pos = from + i;
-            float slack = gNorm * residualNorm[pos] + m * itemSlack[pos] + biasMargin[pos];
-            float centre = a[base + i] + orderedBias[pos];
-            sliceLower[i] = centre - slack;
-            sliceUpper[i] = centre + slack;
+    private int scoreCandidates(float[] embedding, float[] bias, float[] hiddenRows, int r, int count, int k,
+                                int[] skip, int[] heapItems, float[] heapScores, int size) {
+        if (gatherItems.length < count) {
+            gatherItems = new int[candidatePositions.length];
+            gatherOffsets = new int[ItemScoreKernel.INSTANCE.gatherCapacity(candidatePositions.length)];
+            gatherScores = new float[gatherOffsets.length];
         }
-    }
-
-    /**
-     * The candidates of row {@code r} whose upper bound reaches its final threshold, scored in full, into its heap
-     * (its size into {@code heapSizes[r]}); returns how many were scored.
-     */
-    private int scoreCandidates(float[] embedding, float[] bias, float[] hiddenRows, int r, int k, int[] skip,
-                                int[] heapItems, float[] heapScores, int[] heapSizes) {
-        float threshold = boundHeapSizes[r] == k ? boundHeapScores[r][0] : Float.NEGATIVE_INFINITY;
-        int total = candidateCounts[r];
-        if (gatherItems.length < total) {
-            gatherItems = new int[total];
-            gatherOffsets = new int[total];
-            gatherScores = new float[total];
-        }
-        int count = 0;
-        int[] rowCandidates = candidates[r];
-        float[] uppers = candidateUppers[r];
-        for (int j = 0; j < total; j++) {
-            if (uppers[j] >= threshold) {
-                int item = positionItem[rowCandidates[j]];
-                gatherItems[count] = item;
-                gatherOffsets[count] = item * hidden;
-                count++;
-            }
+        for (int j = 0; j < count; j++) {
+            int item = positionItem[candidatePositions[j]];
+            gatherItems[j] = item;
+            gatherOffsets[j] = item * hidden;
         }
         ItemScoreKernel.INSTANCE.gatherScores(embedding, hidden, hiddenRows, r * hidden, gatherOffsets, count,
                 gatherScores);
         int skipCount = skip == null ? 0 : skip.length;
-        int size = 0;
         for (int j = 0; j < count; j++) {
             int item = gatherItems[j];
             size = TopK.offerOne(item, gatherScores[j] + bias[item], k, skip, skipCount, heapItems, heapScores, size);
         }
-        heapSizes[r] = size;
-        return count;
+        return size;
     }
 
     /**
-     * Every item's lower and upper bound for each row ({@code [rows x items]} each), as {@link #topK} computes them:
-     * for tests of the bound itself. Returns false when a row is not finite.
+     * Every item's upper bound for each row ({@code [rows x items]}, by item), as {@link #topK} computes it: for tests
+     * of the bound itself. Returns false when a row is not finite.
      */
-    boolean bounds(float[] hiddenRows, int rows, float[] lowerOut, float[] upperOut) {
-        prepareRows(rows, 1);
+    boolean upperBounds(float[] hiddenRows, int rows, float[] upperOut) {
         if (!project(hiddenRows, rows)) {
             return false;
         }
@@ -524,10 +568,10 @@ final class LowRankScoreBound {
             int from = first * ItemScoreKernel.INSTANCE.blockItems();
             int len = projectSlice(first, rows, stride);
             for (int r = 0; r < rows; r++) {
-                sliceBounds(r, from, len, stride);
                 for (int i = 0; i < len; i++) {
-                    lowerOut[r * items + positionItem[from + i]] = sliceLower[i];
-                    upperOut[r * items + positionItem[from + i]] = sliceUpper[i];
+                    int pos = from + i;
+                    upperOut[r * items + positionItem[pos]] = ThresholdScan.upperBound(projectedTile[r * stride + i],
+                            upperBias[pos], residualNorm[pos], itemSlack[pos], rowSlack[2 * r], rowSlack[2 * r + 1]);
                 }
             }
         }
@@ -541,9 +585,12 @@ final class LowRankScoreBound {
     private boolean project(float[] hiddenRows, int rows) {
         if (projectedRows.length < rows * rank) {
             projectedRows = new float[rows * rank];
+            rowSlack = new float[2 * rows];
+            rowNorm = new float[rows];
         }
         for (int r = 0; r < rows; r++) {
-            split(basis, rank, hidden, hiddenRows, r * hidden, projectedRows, r * rank, rowResidual, rowSplit);
+            split(basisRows, basisColumns, rank, hidden, hiddenRows, r * hidden, projectedRows, r * rank, rowResidual,
+                    rowProducts, rowSplit);
             // h = V^T q + g: |g| multiplies |r_i|; M = |q| + |h| + |V g| multiplies tau_i. The 1e-5 covers the float
             // rounding of the slack's own products and sums.
             double gNorm = Math.sqrt(rowSplit[R_NORM_SQ]) * (1 + 1e-5);
@@ -554,6 +601,7 @@ final class LowRankScoreBound {
             }
             rowSlack[2 * r] = roundUp(gNorm);
             rowSlack[2 * r + 1] = roundUp(m);
+            rowNorm[r] = roundUp(Math.sqrt(rowSplit[X_NORM_SQ]));
         }
         return true;
     }

@@ -18,9 +18,43 @@ abstract class ThresholdScan {
      */
     abstract int firstAbove(float[] scores, int offset, float[] bias, int biasOffset, int from, int length, float threshold);
 
+    /**
+     * Writes to {@code out} the positions {@code from + i}, {@code i < length}, whose {@link #upperBound} (from
+     * {@code products[offset + i]} and the per-position arrays at {@code from + i}) is at least {@code threshold}, in
+     * increasing order; returns how many. For {@link LowRankScoreBound}, which needs the few items that can still
+     * enter a top-k without storing every bound: a vector compare per lane group, a bit scan only where one passes.
+     */
+    abstract int collectUpperAtLeast(float[] products, int offset, float[] upperBias, float[] residualNorm,
+                                     float[] itemSlack, int from, int length, float rowResidualNorm, float rowSlack,
+                                     float threshold, int[] out);
+
+    /**
+     * {@link LowRankScoreBound}'s upper bound of one score, in the one order of float operations every implementation
+     * uses (lane-wise vector adds and multiplies are the same IEEE operations), so all find the same positions.
+     */
+    static float upperBound(float product, float upperBias, float residualNorm, float itemSlack,
+                            float rowResidualNorm, float rowSlack) {
+        return (product + upperBias) + (residualNorm * rowResidualNorm + itemSlack * rowSlack);
+    }
+
     abstract String name();
 
     static final class Scalar extends ThresholdScan {
+        @Override
+        int collectUpperAtLeast(float[] products, int offset, float[] upperBias, float[] residualNorm,
+                                float[] itemSlack, int from, int length, float rowResidualNorm, float rowSlack,
+                                float threshold, int[] out) {
+            int count = 0;
+            for (int i = 0; i < length; i++) {
+                int pos = from + i;
+                if (upperBound(products[offset + i], upperBias[pos], residualNorm[pos], itemSlack[pos],
+                        rowResidualNorm, rowSlack) >= threshold) {
+                    out[count++] = pos;
+                }
+            }
+            return count;
+        }
+
         @Override
         int firstAbove(float[] scores, int offset, float[] bias, int biasOffset, int from, int length, float threshold) {
             if (bias == null) {

@@ -1,6 +1,7 @@
 package org.streamrec.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -41,6 +42,38 @@ final class VectorThresholdScan extends ThresholdScan {
             }
         }
         return length;
+    }
+
+    @Override
+    int collectUpperAtLeast(float[] products, int offset, float[] upperBias, float[] residualNorm, float[] itemSlack,
+                            int from, int length, float rowResidualNorm, float rowSlack, float threshold, int[] out) {
+        int lanes = SPECIES.length();
+        FloatVector g = FloatVector.broadcast(SPECIES, rowResidualNorm);
+        FloatVector m = FloatVector.broadcast(SPECIES, rowSlack);
+        FloatVector limit = FloatVector.broadcast(SPECIES, threshold);
+        int count = 0;
+        int i = 0;
+        for (; i + lanes <= length; i += lanes) {
+            int pos = from + i;
+            FloatVector slack = FloatVector.fromArray(SPECIES, residualNorm, pos).mul(g)
+                    .add(FloatVector.fromArray(SPECIES, itemSlack, pos).mul(m));
+            FloatVector upper = FloatVector.fromArray(SPECIES, products, offset + i)
+                    .add(FloatVector.fromArray(SPECIES, upperBias, pos)).add(slack);
+            VectorMask<Float> pass = upper.compare(VectorOperators.GE, limit);
+            if (pass.anyTrue()) {
+                for (long bits = pass.toLong(); bits != 0; bits &= bits - 1) {
+                    out[count++] = pos + Long.numberOfTrailingZeros(bits);
+                }
+            }
+        }
+        for (; i < length; i++) {
+            int pos = from + i;
+            if (upperBound(products[offset + i], upperBias[pos], residualNorm[pos], itemSlack[pos], rowResidualNorm,
+                    rowSlack) >= threshold) {
+                out[count++] = pos;
+            }
+        }
+        return count;
     }
 
     @Override

@@ -101,8 +101,8 @@ class LowRankScoreBoundTest {
     }
 
     @ParameterizedTest(name = "hidden {0}, {1} items, rank {2}, k {3}, {4} rows")
-    @CsvSource({"64, 3000, 16, 20, 23", "64, 3000, 16, 1, 9", "100, 5000, 32, 20, 40", "48, 700, 8, 50, 17",
-            "100, 2000, 48, 20, 3"})
+    @CsvSource({"64, 6000, 16, 20, 23", "64, 6000, 16, 1, 9", "100, 8000, 32, 20, 40", "48, 5000, 8, 50, 17",
+            "100, 5000, 48, 20, 3"})
     void prunedTopKIsTheExactTopKAndScoresFewItemsInFull(int hidden, int items, int rank, int k, int rows)
             throws Exception {
         Gru4RecModel model = model(hidden, items);
@@ -120,7 +120,7 @@ class LowRankScoreBoundTest {
 
     @ParameterizedTest(name = "hidden {0}, rank {1}, noise {2}")
     @CsvSource({"64, 16, 0.05", "64, 8, 0.5", "100, 32, 0.3", "37, 12, 1.0", "512, 168, 0.2"})
-    void everyComputedScoreLiesWithinItsBounds(int hidden, int rank, double noise) {
+    void noComputedScoreExceedsItsUpperBound(int hidden, int rank, double noise) {
         Gru4RecModel model = model(hidden, 1500);
         trainedLike(model, rank / 2, noise, hidden * 7L + rank);
         List<float[]> states = sessions(model, 12, hidden);
@@ -137,17 +137,25 @@ class LowRankScoreBoundTest {
         float[] scores = new float[rows * items];
         model.scoreAll(states, scores);
         LowRankScoreBound bound = LowRankScoreBound.build(model.outEmb, model.outBias, items, hidden, rank);
-        float[] lower = new float[rows * items];
         float[] upper = new float[rows * items];
         float[] stacked = new float[rows * hidden];
         for (int r = 0; r < rows; r++) {
             System.arraycopy(states.get(r), 0, stacked, r * hidden, hidden);
         }
-        assertThat(bound.bounds(stacked, rows, lower, upper)).isTrue();
+        assertThat(bound.upperBounds(stacked, rows, upper)).isTrue();
         for (int i = 0; i < rows * items; i++) {
-            assertThat(lower[i]).as("lower bound of score %d", i).isLessThanOrEqualTo(scores[i]);
             assertThat(upper[i]).as("upper bound of score %d", i).isGreaterThanOrEqualTo(scores[i]);
         }
+    }
+
+    @Test
+    void aHeadSmallerThanKStillGetsTheExactTopK() throws Exception {
+        Gru4RecModel model = model(64, 4000);
+        trainedLike(model, 8, 0.05, 13);
+        model.prepareForServing(16, 32);   // one or two blocks: the heaps are not full after the head
+        List<float[]> states = sessions(model, 11, 8);
+        TopKAssertions.assertExactTopK(model, states, exclusions(model, 11, 9), 100);
+        assertThat(model.itemsScoredInFull()).isLessThan(model.itemsRanked());
     }
 
     @Test
@@ -194,10 +202,21 @@ class LowRankScoreBoundTest {
     }
 
     @Test
+    void theServingDefaultIsTheDefaultRankAndAnExplicitRankStaysUntilTheParametersChange() {
+        Gru4RecModel model = model(32, 300);
+        model.prepareForServing();      // what ServingModel does on every model load
+        assertThat(model.scoreBoundRank()).isEqualTo(LowRankScoreBound.defaultRank(32)).isEqualTo(8);
+        model.prepareForServing(0);
+        model.prepareForServing();      // a loader chose the rank before ServingModel prepared it
+        assertThat(model.scoreBoundRank()).isZero();
+        model.parametersChanged();
+        model.prepareForServing();
+        assertThat(model.scoreBoundRank()).isEqualTo(8);
+    }
+
+    @Test
     void noRankZeroOrARankAboveHalfTheWidthMeansNoBound() {
         Gru4RecModel model = model(32, 300);
-        model.prepareForServing();      // the serving default: packed weights, no bound
-        assertThat(model.scoreBoundRank()).isZero();
         model.prepareForServing(8);
         assertThat(model.scoreBoundRank()).isEqualTo(8);
         model.prepareForServing(0);
@@ -221,16 +240,18 @@ class LowRankScoreBoundTest {
             x[i] = (float) (0.5 * rnd.nextGaussian());
         }
         int[] picked = new int[count];
-        int[] offsets = new int[count];
         for (int j = 0; j < count; j++) {
             picked[j] = rnd.nextInt(items);
-            offsets[j] = picked[j] * hidden;
         }
         for (ItemScoreKernel kernel : List.of(new VectorItemScoreKernel(), new ItemScoreKernel.Scalar())) {
             int stride = kernel.blocks(items) * kernel.blockItems();
             float[] all = new float[2 * stride];
             kernel.scores(kernel.pack(table, items, hidden), hidden, x, 2, 0, kernel.blocks(items), all, stride);
-            float[] gathered = new float[count];
+            int[] offsets = new int[kernel.gatherCapacity(count)];
+            for (int j = 0; j < count; j++) {
+                offsets[j] = picked[j] * hidden;
+            }
+            float[] gathered = new float[offsets.length];
             kernel.gatherScores(table, hidden, x, hidden, offsets, count, gathered);
             for (int j = 0; j < count; j++) {
                 assertThat(gathered[j]).as("%s item %d", kernel.name(), picked[j]).isEqualTo(all[stride + picked[j]]);

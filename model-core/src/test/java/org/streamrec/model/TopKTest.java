@@ -130,6 +130,46 @@ class TopKTest {
     }
 
     @Test
+    void vectorAndScalarCollectorsFindTheSameUpperBoundsAtLeastTheThreshold() {
+        ThresholdScan scalar = new ThresholdScan.Scalar();
+        ThresholdScan vector = new VectorThresholdScan();
+        SplittableRandom random = new SplittableRandom(45);
+        for (int trial = 0; trial < 3000; trial++) {
+            int length = random.nextInt(300);
+            int offset = random.nextInt(17);
+            int from = random.nextInt(40);
+            float[] products = new float[offset + length];
+            float[] upperBias = new float[from + length];
+            float[] residualNorm = new float[from + length];
+            float[] itemSlack = new float[from + length];
+            for (int i = 0; i < products.length; i++) {
+                products[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < upperBias.length; i++) {
+                upperBias[i] = (float) random.nextGaussian() * 0.1f;
+                residualNorm[i] = (float) random.nextDouble() * 0.3f;
+                itemSlack[i] = (float) random.nextDouble() * 0.01f;
+            }
+            // every so often a threshold that some bound equals exactly: "at least" must keep it
+            float threshold = length > 0 && random.nextInt(4) == 0
+                    ? ThresholdScan.upperBound(products[offset + length / 2], upperBias[from + length / 2],
+                            residualNorm[from + length / 2], itemSlack[from + length / 2], 0.7f, 1.3f)
+                    : (float) (1.5 + random.nextGaussian());
+            int[] fromVector = new int[length];
+            int[] fromScalar = new int[length];
+            int count = vector.collectUpperAtLeast(products, offset, upperBias, residualNorm, itemSlack, from, length,
+                    0.7f, 1.3f, threshold, fromVector);
+            assertThat(Arrays.copyOf(fromVector, count)).as("trial %d", trial).containsExactly(Arrays.copyOf(fromScalar,
+                    scalar.collectUpperAtLeast(products, offset, upperBias, residualNorm, itemSlack, from, length,
+                            0.7f, 1.3f, threshold, fromScalar)));
+            if (length > 0 && threshold == ThresholdScan.upperBound(products[offset + length / 2],
+                    upperBias[from + length / 2], residualNorm[from + length / 2], itemSlack[from + length / 2], 0.7f, 1.3f)) {
+                assertThat(Arrays.copyOf(fromVector, count)).contains(from + length / 2);
+            }
+        }
+    }
+
+    @Test
     void theServingJvmScansWithTheVectorApi() {
         // The build runs tests with --add-modules=jdk.incubator.vector, as the jobs run; without it the scan would
         // silently fall back to the scalar loop.

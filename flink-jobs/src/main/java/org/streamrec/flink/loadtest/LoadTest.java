@@ -162,6 +162,11 @@ public final class LoadTest implements Callable<Integer> {
                     + "measured latency (default: ${DEFAULT-VALUE}, the job's).")
     Duration sinkLinger;
 
+    @Option(names = "--score-bound-rank", paramLabel = "RANK",
+            description = "The serving job's --score-bound-rank: rank of the bound that prunes its exact top-k, 0 to "
+                    + "score every item (default: the job's own).")
+    Integer scoreBoundRank;
+
     @Option(names = "--interleave", defaultValue = "10000",
             description = "Sessions in progress at once: a user's next click comes this many events later, e.g. 2 s later"
                     + " at 5,000 events/s (default: ${DEFAULT-VALUE}). The SR-GNN diginetica files order events session by"
@@ -563,7 +568,7 @@ public final class LoadTest implements Callable<Integer> {
      */
     List<String> jobArgs(String bootstrapServers, Path modelDir, JobSettings job, int index) {
         String tag = jobTag(job.guarantee(), index);
-        return List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-servers", bootstrapServers,
                 "--events-topic", "events-" + tag, "--recommendations-topic", "recommendations-" + tag,
                 "--dlq-topic", "events.dlq-" + tag, "--model-updates-topic", "model-updates",
@@ -579,7 +584,11 @@ public final class LoadTest implements Callable<Integer> {
                 "--sink-linger", sinkLinger.toMillis() + " ms",
                 "--transactional-id-prefix", "streamrec-loadtest-" + tag,
                 // Below the embedded broker's transaction.max.timeout.ms.
-                "--transaction-timeout", "5 min");
+                "--transaction-timeout", "5 min"));
+        if (scoreBoundRank != null) {
+            args.addAll(List.of("--score-bound-rank", String.valueOf(scoreBoundRank)));
+        }
+        return args;
     }
 
     /**
@@ -634,6 +643,7 @@ public final class LoadTest implements Callable<Integer> {
         m.put("networkBufferTimeoutMs", networkBufferTimeout.toMillis());
         m.put("producerLingerMs", producerLinger.toMillis());
         m.put("sinkLingerMs", sinkLinger.toMillis());
+        m.put("scoreBoundRank", scoreBoundRank == null ? "job default" : scoreBoundRank);
         m.put("k", k);
         m.put("interleave", interleave);
         return m;

@@ -113,7 +113,7 @@ public final class RecommenderJob {
     public static RecommenderJob onKafka(RecommenderConfig config, boolean withControl) {
         return new RecommenderJob(config, eventsSource(config).build(), announcementsSource(config).build(),
                 withControl ? controlSource(config).build() : null, recommendationsSink(config), deadLetterSink(config),
-                new SnapshotModelLoader());
+                new SnapshotModelLoader(config.scoreBoundRank()));
     }
 
     /** Adds the job's topology to {@code env}. */

@@ -33,15 +33,28 @@ public final class SnapshotModelLoader implements ServingModelLoader {
 
     private static final long serialVersionUID = 1L;
 
+    /** {@link #SnapshotModelLoader(int)}'s rank for "the model's default": {@link Gru4RecModel#prepareForServing()}. */
+    public static final int DEFAULT_SCORE_BOUND_RANK = -1;
+
     private final boolean alwaysCopy;
+    private final int scoreBoundRank;
 
     public SnapshotModelLoader() {
-        this(false);
+        this(DEFAULT_SCORE_BOUND_RANK);
+    }
+
+    /**
+     * @param scoreBoundRank rank of the pruning bound each loaded model builds ({@link Gru4RecModel#prepareForServing(int)};
+     *                       0: none, every item scored), or {@link #DEFAULT_SCORE_BOUND_RANK}
+     */
+    public SnapshotModelLoader(int scoreBoundRank) {
+        this(false, scoreBoundRank);
     }
 
     /** @param alwaysCopy copy even a local directory, as for a remote one (lets tests cover that path) */
-    SnapshotModelLoader(boolean alwaysCopy) {
+    SnapshotModelLoader(boolean alwaysCopy, int scoreBoundRank) {
         this.alwaysCopy = alwaysCopy;
+        this.scoreBoundRank = scoreBoundRank;
     }
 
     @Override
@@ -56,6 +69,10 @@ public final class SnapshotModelLoader implements ServingModelLoader {
                 }
             }
             Gru4RecModel model = ModelSnapshot.load(local);
+            if (scoreBoundRank != DEFAULT_SCORE_BOUND_RANK) {
+                // before ServingModel.of, whose prepareForServing() then finds the model prepared
+                model.prepareForServing(scoreBoundRank);
+            }
             return ServingModel.of(model.version(), model, model.vocabulary(), model.popularity(), k);
         }
     }

@@ -51,6 +51,17 @@ class LoadTestOptionsTest {
     }
 
     @Test
+    void theScoreBoundRankIsTheJobsOwnUnlessGiven() {
+        LoadTest defaults = parse();
+        assertThat(RecommenderConfig.parse(defaults.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
+                defaults.jobs().get(0), 1).toArray(String[]::new)).scoreBoundRank())
+                .isEqualTo(RecommenderConfig.parse("--model-uri", "m").scoreBoundRank());
+        LoadTest unpruned = parse("--score-bound-rank", "0");
+        assertThat(RecommenderConfig.parse(unpruned.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
+                unpruned.jobs().get(0), 1).toArray(String[]::new)).scoreBoundRank()).isZero();
+    }
+
+    @Test
     void aTypoInAGuaranteeFailsBeforeAnythingStarts() {
         assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").jobs())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly_once");

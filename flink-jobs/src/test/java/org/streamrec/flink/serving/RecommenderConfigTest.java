@@ -171,6 +171,19 @@ class RecommenderConfigTest {
     }
 
     @Test
+    void scoreBoundRankDefaultsToTheModelsOwnAndIsSetByFlagOrFile() throws Exception {
+        assertThat(RecommenderConfig.parse("--model-uri", "m").scoreBoundRank())
+                .isEqualTo(SnapshotModelLoader.DEFAULT_SCORE_BOUND_RANK);
+        assertThat(RecommenderConfig.parse("--model-uri", "m", "--score-bound-rank", "0").scoreBoundRank()).isZero();
+        Path file = dir.resolve("pruning.yaml");
+        Files.writeString(file, "model-uri: m\nscore-bound-rank: 40\n");
+        assertThat(RecommenderConfig.parse("--config", file.toString()).scoreBoundRank()).isEqualTo(40);
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--score-bound-rank", "-2"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--score-bound-rank must not be negative");
+    }
+
+    @Test
     void eventTimeBoundsDefaultToTheDocumentedRulesAndCanBeChanged() {
         RecommenderConfig defaults = RecommenderConfig.parse("--model-uri", "m");
         assertThat(defaults.eventRules().earliestEventTime()).isEqualTo(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME);

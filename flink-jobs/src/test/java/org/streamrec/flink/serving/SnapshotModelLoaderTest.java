@@ -38,17 +38,32 @@ class SnapshotModelLoaderTest {
 
     /** A small randomly initialised GRU4Rec saved as version {@code version}; returns the in-memory original. */
     static Gru4RecModel saveModel(Path target, long version) {
+        return saveModel(target, version, 8);
+    }
+
+    private static Gru4RecModel saveModel(Path target, long version, int hidden) {
         List<String> ids = new ArrayList<>();
         long[] popularity = new long[ITEMS];
         for (int i = 0; i < ITEMS; i++) {
             ids.add("item-" + i);
             popularity[i] = (i * 7L) % ITEMS;
         }
-        Gru4RecModel model = Gru4RecModel.create(Gru4RecParams.defaults().with("layers", "8"),
+        Gru4RecModel model = Gru4RecModel.create(Gru4RecParams.defaults().with("layers", String.valueOf(hidden)),
                 new ItemVocabulary(ids), popularity);
         model.bumpVersion(version);
         ModelSnapshot.save(model, null, target);
         return model;
+    }
+
+    @Test
+    void eachLoadedModelIsPreparedWithTheLoadersPruningRank() throws Exception {
+        Path snapshot = dir.resolve("wide");
+        saveModel(snapshot, 4, 48);
+        String uri = snapshot.toUri().toString();
+        assertThat(((Gru4RecModel) new SnapshotModelLoader().load(uri, null, 5).scorer()).scoreBoundRank())
+                .as("the model's default rank for 48 units").isEqualTo(16);
+        assertThat(((Gru4RecModel) new SnapshotModelLoader(8).load(uri, null, 5).scorer()).scoreBoundRank()).isEqualTo(8);
+        assertThat(((Gru4RecModel) new SnapshotModelLoader(0).load(uri, null, 5).scorer()).scoreBoundRank()).isZero();
     }
 
     @Test
@@ -57,7 +72,8 @@ class SnapshotModelLoaderTest {
         Gru4RecModel original = saveModel(snapshot, 3);
         String checksum = SnapshotModelLoader.manifestChecksum(snapshot);
 
-        for (ServingModelLoader loader : List.of(new SnapshotModelLoader(), new SnapshotModelLoader(true))) {
+        for (ServingModelLoader loader : List.of(new SnapshotModelLoader(), new SnapshotModelLoader(true,
+                SnapshotModelLoader.DEFAULT_SCORE_BOUND_RANK))) {
             ServingModel served = loader.load(snapshot.toUri().toString(), checksum.toUpperCase(), 5);
             assertThat(served.version()).isEqualTo(3);
             assertThat(served.itemCount()).isEqualTo(ITEMS);
