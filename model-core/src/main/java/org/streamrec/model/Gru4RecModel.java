@@ -66,9 +66,12 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     private LowRankScoreBound scoreBound;
     private long scoreBoundStamp = -1;
     private int scoreBoundRows = -1;
-    /** {@link #topKRows}' work: item scores computed in full, and rows x catalogue (what scoring everything costs). */
-    private long itemsScoredInFull;
-    private long itemsRanked;
+    /**
+     * {@link #topKRows}' work: item scores computed in full, and rows x catalogue (what scoring everything costs).
+     * Written under the lock, read without it (volatile): a metrics thread must not wait for a batch.
+     */
+    private volatile long itemsScoredInFull;
+    private volatile long itemsRanked;
     private float[] gxScratch;
     private float[] ghScratch;
     /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
@@ -488,12 +491,14 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     }
 
     /** Item scores {@link #topKRows} computed in full since this model was created. */
-    public synchronized long itemsScoredInFull() {
+    @Override
+    public long itemsScoredInFull() {
         return itemsScoredInFull;
     }
 
     /** Rows times catalogue size that {@link #topKRows} ranked since this model was created. */
-    public synchronized long itemsRanked() {
+    @Override
+    public long itemsRanked() {
         return itemsRanked;
     }
 
@@ -532,6 +537,10 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
             ids.add("warm-up-" + i);
         }
         Gru4RecModel copy = create(small, new ItemVocabulary(ids), new long[items]);
+        // Every other batch through a second copy with a pruning bound of a one-block head: the serving model scores
+        // by one path or the other (--score-bound-rank), and both get compiled.
+        Gru4RecModel pruned = create(small, new ItemVocabulary(ids), new long[items]);
+        pruned.prepareForServing(LowRankScoreBound.defaultRank(warmHidden), ItemScoreKernel.INSTANCE.blockItems());
         List<float[]> sessions = new ArrayList<>();
         int[] itemRows = new int[12];
         long[] sink = {0};
@@ -545,8 +554,9 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
                     sessions.add(copy.newSession());
                     itemRows[r] = (batches + r) % items;
                 }
-                copy.stepAll(sessions, itemRows);
-                copy.topKRows(sessions, 20, r -> null, (r, top, topScores, count) -> sink[0] += top[0]);
+                Gru4RecModel model = batches % 2 == 0 ? copy : pruned;
+                model.stepAll(sessions, itemRows);
+                model.topKRows(sessions, 20, r -> null, (r, top, topScores, count) -> sink[0] += top[0]);
                 batches++;
             }
         } catch (Exception e) {

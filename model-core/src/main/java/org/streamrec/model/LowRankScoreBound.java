@@ -13,15 +13,14 @@ import java.util.SplittableRandom;
  * first is bounded by norms: {@code |score_i - q . p_i - bias_i| <= |g| |r_i| + M tau_i}, where {@code M} depends
  * on the row only and {@code tau_i} on the item only (it also absorbs every float rounding of the scores and of this
  * bound, with a wide margin). The {@code m}-wide products {@code q . p_i} are a small gemm on the packed {@code p}.
- * The k-th best lower bound then is a threshold that the k-th best score cannot fall below, and only items whose
- * upper bound reaches it are scored in full, by the same fused-multiply-add chain as {@link ItemScoreKernel#scores}.
- * So the result, ties included, is that of scoring every item; what the basis decides is only how many items get
- * scored in full. Where the embedding's energy is concentrated in a few directions, few are: at 100 units on
- * diginetica's trained model and real sessions' hidden states, 1.2% of the items at rank 32
- * ({@code TrainedModelScoringBenchmark}). That
- * did not make it faster than scoring everything at serving batch sizes on this project's machine: the bound's own
- * passes over the catalogue and the scattered reads of the candidates' rows cost about what the full kernel saves
- * (BENCHMARKS.md, "Pruning with a low-rank bound"); so the serving path does not build it by default.
+ * Items go by decreasing norm: the first ({@link #defaultHeadItems}) are scored in full, which gives each row's heap
+ * a k-th best score; after them, only items whose upper bound reaches the heap's current k-th score are scored in
+ * full, by the same fused-multiply-add chain as {@link ItemScoreKernel#scores}, and a row ends once no item left can
+ * reach it even by Cauchy-Schwarz ({@code |h| |e_i|} plus the largest bias left). The k-th score only rises, so the
+ * result, ties included, is that of scoring every item; what the basis decides is only how many items get scored in
+ * full. Where the embedding's energy is concentrated in a few directions, few are: at 100 units on diginetica's
+ * trained model and real sessions' hidden states, 5% of the items at rank 32, nearly all of them the head
+ * ({@code TrainedModelScoringBenchmark}; BENCHMARKS.md, "Pruning with a low-rank bound").
  *
  * <p>Not thread-safe: one instance per model version; the model's lock covers its scratch arrays.
  */

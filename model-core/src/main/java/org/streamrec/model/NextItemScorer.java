@@ -91,6 +91,19 @@ public interface NextItemScorer<S> {
     default void prepareForServing() {
     }
 
+    /**
+     * Item scores {@link #topKRows} computed in full so far, or -1 when this scorer does not count them; with
+     * {@link #itemsRanked}, what an exact pruning of the catalogue saved (metrics; may lag a running call).
+     */
+    default long itemsScoredInFull() {
+        return -1;
+    }
+
+    /** Rows times catalogue size {@link #topKRows} ranked so far (what scoring every item costs), or -1. */
+    default long itemsRanked() {
+        return -1;
+    }
+
     /** Receives one session's best items from {@link #topKRows}: {@code items[0..count)} and their scores. */
     @FunctionalInterface
     interface TopKVisitor {

@@ -452,7 +452,8 @@ public final class EmbeddedDemo implements Callable<Integer> {
         try {
             JobMetrics metrics = new JobMetrics(serving.cluster.webUi(), serving.job);
             List<String> names = List.of("eventsIn", "recommendationsOut", "fallbackRecommendationsOut",
-                    "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion");
+                    "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion",
+                    "itemsScoredInFullShare");
             Map<Integer, Map<String, Double>> op = metrics.perSubtask("session-recommender", names);
             long deadline = System.nanoTime() + JOB_METRICS_WAIT.toNanos();
             while (JobMetrics.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
@@ -461,14 +462,18 @@ public final class EmbeddedDemo implements Callable<Integer> {
             }
             Map<Integer, Map<String, Double>> decode = metrics.perSubtask("decode-and-validate", List.of("deadLetters"));
             return String.format("events in %,.0f, recommendations out %,.0f (%,.0f fallback), dead letters %,.0f,"
-                            + " prequential HR@%d %.4f MRR@%d %.4f over %,.0f predictions, model version(s) %s",
+                            + " prequential HR@%d %.4f MRR@%d %.4f over %,.0f predictions, model version(s) %s,"
+                            + " item scores computed in full %.1f%%",
                     JobMetrics.sum(op, "eventsIn"), JobMetrics.sum(op, "recommendationsOut"),
                     JobMetrics.sum(op, "fallbackRecommendationsOut"), JobMetrics.sum(decode, "deadLetters"),
                     k, JobMetrics.weightedMean(op, "prequentialHitRate", "prequentialPredictions"),
                     k, JobMetrics.weightedMean(op, "prequentialMrr", "prequentialPredictions"),
                     JobMetrics.sum(op, "prequentialPredictions"),
                     op.values().stream().map(m -> String.valueOf(m.getOrDefault("modelVersion", Double.NaN).longValue()))
-                            .distinct().toList());
+                            .distinct().toList(),
+                    // per subtask, since its current model loaded; their mean is enough for a glance
+                    100 * op.values().stream().mapToDouble(m -> m.getOrDefault("itemsScoredInFullShare", Double.NaN))
+                            .average().orElse(Double.NaN));
         } catch (Exception e) {
             return "unavailable (" + e + ")";
         }

@@ -148,6 +148,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     private transient PrequentialMetrics prequential;
     private transient Counter eventsIn;
+    /** What topKRows computed and what it ranked (rows x catalogue): how much the exact pruning saves. */
+    private transient Counter itemsScoredInFull;
+    private transient Counter itemsRanked;
     private transient Counter recommendationsOut;
     private transient Counter fallbackOut;
     private transient Counter unknownItems;
@@ -272,6 +275,10 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         eventTimeLatency = group.histogram("eventTimeLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         processingLatency = group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("modelVersion", () -> model.version());
+        itemsScoredInFull = group.counter("itemScoresComputed");
+        itemsRanked = group.counter("itemScoresRanked");
+        group.gauge("itemsScoredInFullShare",
+                () -> itemsRanked.getCount() > 0 ? (double) itemsScoredInFull.getCount() / itemsRanked.getCount() : Double.NaN);
         group.gauge("pinnedModelVersion", () -> pinned);
         group.gauge("prequentialPredictions", () -> prequential.predictions());
         group.gauge("prequentialHitRate", () -> prequential.hitRate());
@@ -499,6 +506,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         model.scorer().stepAll(batchHidden, batchItemRows);
         batchSize.update(rows);
         String[] ids = batchIds;
+        long scoredBefore = model.scorer().itemsScoredInFull();
+        long rankedBefore = model.scorer().itemsRanked();
         model.scorer().topKRows(batchHidden, settings.k(), i -> pending.get(i).excluded(), (i, items, scores, count) -> {
             Request r = pending.get(i);
             for (int j = 0; j < count; j++) {
@@ -507,6 +516,10 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
                     RecommendationStrategy.MODEL);
         });
+        if (rankedBefore >= 0) {
+            itemsScoredInFull.inc(model.scorer().itemsScoredInFull() - scoredBefore);
+            itemsRanked.inc(model.scorer().itemsRanked() - rankedBefore);
+        }
         pending.clear();
         pendingUsers.clear();
         batchHidden.clear();

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FileSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.streamrec.model.Gru4RecModel;
 import org.streamrec.model.ModelSnapshot;
 
@@ -32,6 +34,7 @@ import org.streamrec.model.ModelSnapshot;
 public final class SnapshotModelLoader implements ServingModelLoader {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotModelLoader.class);
 
     /** {@link #SnapshotModelLoader(int)}'s rank for "the model's default": {@link Gru4RecModel#prepareForServing()}. */
     public static final int DEFAULT_SCORE_BOUND_RANK = -1;
@@ -69,10 +72,17 @@ public final class SnapshotModelLoader implements ServingModelLoader {
                 }
             }
             Gru4RecModel model = ModelSnapshot.load(local);
-            if (scoreBoundRank != DEFAULT_SCORE_BOUND_RANK) {
-                // before ServingModel.of, whose prepareForServing() then finds the model prepared
+            // here rather than in ServingModel.of, whose prepareForServing() then finds the model prepared
+            long start = System.nanoTime();
+            if (scoreBoundRank == DEFAULT_SCORE_BOUND_RANK) {
+                model.prepareForServing();
+            } else {
                 model.prepareForServing(scoreBoundRank);
             }
+            LOG.info("Model version {} ({} items, {} hidden units) prepared for serving in {} ms: {}", model.version(),
+                    model.itemCount(), model.hiddenSize(), (System.nanoTime() - start) / 1_000_000,
+                    model.scoreBoundRank() == 0 ? "every item scored (no pruning bound)"
+                            : "exact top-k pruned by a bound of rank " + model.scoreBoundRank());
             return ServingModel.of(model.version(), model, model.vocabulary(), model.popularity(), k);
         }
     }

@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
@@ -73,5 +75,8 @@ class EmbeddedDemoIT {
         assertThat(output).contains("Flink cluster up, web UI at http://127.0.0.1:").contains("result:          OK")
                 .contains("trainer job stopped");
         assertThat(output).contains("stopped: broker and data directory removed");
+        Matcher share = Pattern.compile("item scores computed in full (\\d+\\.\\d)%").matcher(output);
+        assertThat(share.find()).as("the operator's itemsScoredInFullShare gauge in: %s", output).isTrue();
+        assertThat(Double.parseDouble(share.group(1))).isGreaterThan(0).isLessThanOrEqualTo(100);
     }
 }
