@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,8 +139,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaRaftServer server = null;
         Admin admin = null;
         try {
-            int brokerPort = freePort();
-            int controllerPort = freePort();
+            int[] ports = freePorts(2);
+            int brokerPort = ports[0];
+            int controllerPort = ports[1];
             Path logDir = dataDir.resolve("log");
             Properties props = new Properties();
             props.putAll(defaultBrokerSettings());
@@ -380,11 +382,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    /**
+     * {@code count} distinct free ports on 127.0.0.1 (also for the test's standalone Flink cluster). Every socket stays open until all are chosen: one at a time, the OS may hand
+     * out a just-closed port again, and a broker and controller on one port fail KafkaConfig's check (seen once in a
+     * load test), which is not a bind error and so not retried.
+     */
+    public static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>(count);
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName(HOST)));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } catch (IOException e) {
             throw new UncheckedIOException("No free port on " + HOST, e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // it was only held to keep its port from the next pick
+                }
+            }
         }
     }
 

@@ -3,8 +3,6 @@ package org.streamrec.flink.cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +31,7 @@ import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.taskexecutor.TaskManagerRunner;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.streamrec.flink.kafka.EmbeddedKafka;
 
 /**
  * A real Flink standalone session cluster for tests: one JobManager ({@link StandaloneSessionClusterEntrypoint}) and
@@ -71,11 +70,12 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         this.confDir = Files.createDirectories(dir.resolve("conf"));
         Files.createDirectories(dir.resolve("log"));
         Files.createDirectories(dir.resolve("tmp"));
-        this.restPort = freePort();
+        int[] ports = EmbeddedKafka.freePorts(2);
+        this.restPort = ports[0];
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("jobmanager.rpc.address", HOST);
         conf.put("jobmanager.bind-host", HOST);
-        conf.put("jobmanager.rpc.port", String.valueOf(freePort()));
+        conf.put("jobmanager.rpc.port", String.valueOf(ports[1]));
         conf.put("rest.address", HOST);
         conf.put("rest.bind-address", HOST);
         conf.put("rest.port", String.valueOf(restPort));
@@ -258,12 +258,6 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private static String testClasspath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Stops every JVM it started: TaskManagers first, then the JobManager (SIGTERM, then SIGKILL after 10 s). */
