@@ -487,7 +487,7 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
     /** The rank of the pruning bound {@link #topKRows} uses now, 0 when it scores every item. */
     public synchronized int scoreBoundRank() {
         LowRankScoreBound bound = currentScoreBound();
-        return bound == null ? 0 : bound.rank;
+        return bound == null || bound.abandoned() ? 0 : bound.rank;
     }
 
     /** Item scores {@link #topKRows} computed in full since this model was created. */

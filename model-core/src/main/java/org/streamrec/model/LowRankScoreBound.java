@@ -2,6 +2,8 @@ package org.streamrec.model;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Exact top-k without scoring the whole catalogue: a bound on every item's score from a rank-{@code m} projection of
@@ -40,6 +42,15 @@ final class LowRankScoreBound {
      * rises soon while a heap is still filling (a head shorter than k), large enough that the calls cost nothing.
      */
     private static final int CANDIDATE_CHUNK = 512;
+    /**
+     * Above this share of item scores computed in full, the bound costs more than it saves (its rank-m products, the
+     * head and the scattered reads of the candidates' rows against one pass of the full kernel; on diginetica's
+     * model it computes 5%), so after {@link #PROBE_ROWS} rows it gives up and the model scores every item: a model
+     * whose embedding has no low-rank structure (a fresh one, say) does not get slower than without the bound.
+     */
+    static final double MAX_USEFUL_SHARE = 0.25;
+    static final int PROBE_ROWS = 256;
+    private static final Logger LOG = LoggerFactory.getLogger(LowRankScoreBound.class);
 
     final int items;
     final int hidden;
@@ -74,6 +85,10 @@ final class LowRankScoreBound {
     private final float[] suffixMaxUpperBias;
     /** Factor on {@code |h| |e_i|} that covers a score's rounding. */
     private final double normMargin;
+
+    private long probedRows;
+    private long probedScores;
+    private boolean abandoned;
 
     // Scratch, reused between calls.
     private float[] projectedRows = new float[0];
@@ -425,7 +440,7 @@ final class LowRankScoreBound {
      */
     int topK(float[] embedding, float[] bias, float[] hiddenRows, int rows, int k, int[][] excluded,
              int[][] heapItems, float[][] heapScores, int[] heapSizes) {
-        if (k <= 0 || k >= items) {
+        if (abandoned || k <= 0 || k >= items) {
             return -1;
         }
         if (!project(hiddenRows, rows)) {
@@ -457,7 +472,27 @@ final class LowRankScoreBound {
                 }
             }
         }
+        probe(rows, scored);
         return scored;
+    }
+
+    /** Whether {@link #topK} gave up on this model ({@link #MAX_USEFUL_SHARE}); it then always returns -1. */
+    boolean abandoned() {
+        return abandoned;
+    }
+
+    private void probe(int rows, int scored) {
+        if (probedRows >= PROBE_ROWS) {
+            return;
+        }
+        probedRows += rows;
+        probedScores += scored;
+        if (probedRows >= PROBE_ROWS && probedScores > MAX_USEFUL_SHARE * probedRows * items) {
+            abandoned = true;
+            LOG.info("Pruning bound of rank {} switched off: over its first {} rows it computed {}% of the item scores "
+                    + "in full (the model's embedding is not low-rank enough), so every item is scored instead", rank,
+                    probedRows, String.format("%.1f", 100.0 * probedScores / ((double) probedRows * items)));
+        }
     }
 
     /**

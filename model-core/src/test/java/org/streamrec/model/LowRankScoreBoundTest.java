@@ -116,6 +116,10 @@ class LowRankScoreBoundTest {
         // Not a speed assertion: the count of full scores is what the bound exists to cut.
         assertThat(model.itemsRanked()).isEqualTo((long) rows * items);
         assertThat(model.itemsScoredInFull()).isLessThan(model.itemsRanked() / 4);
+        for (int round = 0; round * rows < LowRankScoreBound.PROBE_ROWS; round++) {
+            TopKAssertions.assertExactTopK(model, states, exclusions(model, rows, rank), k);
+        }
+        assertThat(model.scoreBoundRank()).as("still pruning after the probe").isEqualTo(rank);
     }
 
     @ParameterizedTest(name = "hidden {0}, rank {1}, noise {2}")
@@ -170,6 +174,22 @@ class LowRankScoreBoundTest {
         assertThat(model.scoreBoundRank()).isEqualTo(24);
         List<float[]> states = sessions(model, 19, 2);
         TopKAssertions.assertExactTopK(model, states, exclusions(model, 19, 3), 20);
+    }
+
+    @Test
+    void aBoundThatPrunesLittleSwitchesItselfOffAfterItsProbe() throws Exception {
+        Gru4RecModel model = model(64, 2500);   // uniform random initial embedding, as a fresh model's
+        model.prepareForServing(16);
+        List<float[]> states = sessions(model, LowRankScoreBound.PROBE_ROWS, 5);
+        List<int[]> excluded = exclusions(model, states.size(), 6);
+        TopKAssertions.assertExactTopK(model, states, excluded, 20);
+        assertThat(model.itemsScoredInFull()).as("the probe's share")
+                .isGreaterThan((long) (LowRankScoreBound.MAX_USEFUL_SHARE * model.itemsRanked()));
+        assertThat(model.scoreBoundRank()).isZero();
+
+        long before = model.itemsScoredInFull();
+        TopKAssertions.assertExactTopK(model, states, excluded, 20);
+        assertThat(model.itemsScoredInFull() - before).as("every item scored now").isEqualTo((long) states.size() * 2500);
     }
 
     @Test
