@@ -459,8 +459,8 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
 
     /**
      * Packs the output embedding and builds a {@link LowRankScoreBound} of {@code rank} (0: none, every item scored;
-     * a rank above half the width: none either). Building it takes a while (0.5-0.6 s at 43k items and rank 32;
-     * {@code TrainedModelScoringBenchmark} prints it). Results are exact either way; a model whose parameters
+     * a rank above half the width: none either). Building it takes a while (0.6-0.8 s with the packing at 43k items
+     * and rank 32; {@code TrainedModelScoringBenchmark} prints it). Results are exact either way; a model whose parameters
      * change afterwards (training) scores every item again until this is called again.
      */
     public void prepareForServing(int rank) {

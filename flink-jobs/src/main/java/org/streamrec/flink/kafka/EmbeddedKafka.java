@@ -383,9 +383,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * {@code count} distinct free ports on 127.0.0.1 (also for the test's standalone Flink cluster). Every socket stays open until all are chosen: one at a time, the OS may hand
-     * out a just-closed port again, and a broker and controller on one port fail KafkaConfig's check (seen once in a
-     * load test), which is not a bind error and so not retried.
+     * {@code count} distinct free ports on 127.0.0.1 (also for the test's standalone Flink cluster). Every socket
+     * stays open until all are chosen: one at a time, the OS may hand out a just-closed port again, and a broker and
+     * controller on one port fail KafkaConfig's check (seen once in a load test), which is not a bind error and so not
+     * retried.
      */
     public static int[] freePorts(int count) {
         List<ServerSocket> sockets = new ArrayList<>(count);

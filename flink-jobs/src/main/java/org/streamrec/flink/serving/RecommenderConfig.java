@@ -163,7 +163,7 @@ public final class RecommenderConfig {
     @Option(names = "--score-bound-rank", paramLabel = "RANK",
             description = "Rank of the bound that prunes the exact top-k (LowRankScoreBound): only items whose bound "
                     + "can still reach a session's k-th best score are scored in full; the recommendations are the same "
-                    + "as scoring every item. Built when a model loads (about 0.6 s at 43k items). 0 scores every item "
+                    + "as scoring every item. Built when a model loads (under a second at 43k items). 0 scores every item "
                     + "(default: about a third of the model's hidden units, 32 at 100; see BENCHMARKS.md).")
     private Integer scoreBoundRank;
 

@@ -149,8 +149,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient PrequentialMetrics prequential;
     private transient Counter eventsIn;
     /** What topKRows computed and what it ranked (rows x catalogue): how much the exact pruning saves. */
-    private transient Counter itemsScoredInFull;
-    private transient Counter itemsRanked;
+    private transient Counter itemScoresComputed;
+    private transient Counter itemScoresRanked;
     private transient Counter recommendationsOut;
     private transient Counter fallbackOut;
     private transient Counter unknownItems;
@@ -275,10 +275,10 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         eventTimeLatency = group.histogram("eventTimeLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         processingLatency = group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         group.gauge("modelVersion", () -> model.version());
-        itemsScoredInFull = group.counter("itemScoresComputed");
-        itemsRanked = group.counter("itemScoresRanked");
-        group.gauge("itemsScoredInFullShare",
-                () -> itemsRanked.getCount() > 0 ? (double) itemsScoredInFull.getCount() / itemsRanked.getCount() : Double.NaN);
+        itemScoresComputed = group.counter("itemScoresComputed");
+        itemScoresRanked = group.counter("itemScoresRanked");
+        group.gauge("itemsScoredInFullShare", () -> itemScoresRanked.getCount() > 0
+                ? (double) itemScoresComputed.getCount() / itemScoresRanked.getCount() : Double.NaN);
         group.gauge("pinnedModelVersion", () -> pinned);
         group.gauge("prequentialPredictions", () -> prequential.predictions());
         group.gauge("prequentialHitRate", () -> prequential.hitRate());
@@ -517,8 +517,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
                     RecommendationStrategy.MODEL);
         });
         if (rankedBefore >= 0) {
-            itemsScoredInFull.inc(model.scorer().itemsScoredInFull() - scoredBefore);
-            itemsRanked.inc(model.scorer().itemsRanked() - rankedBefore);
+            itemScoresComputed.inc(model.scorer().itemsScoredInFull() - scoredBefore);
+            itemScoresRanked.inc(model.scorer().itemsRanked() - rankedBefore);
         }
         pending.clear();
         pendingUsers.clear();
