@@ -90,20 +90,21 @@ public final class TopK {
      */
     public static int offerOne(int item, float score, int k, int[] excluded, int excludedCount,
                                int[] heapItems, float[] heapScores, int size) {
-        if (score != score || isExcluded(item, excluded, excludedCount)) {
+        boolean full = size >= k;
+        // the exclusion scan only for an item that would enter: most offered candidates do not
+        if (score != score || full && (k == 0 || !worse(heapScores[0], heapItems[0], score, item))
+                || isExcluded(item, excluded, excludedCount)) {
             return size;
         }
-        if (size < k) {
+        if (!full) {
             heapItems[size] = item;
             heapScores[size] = score;
             siftUp(heapItems, heapScores, size);
             return size + 1;
         }
-        if (k > 0 && worse(heapScores[0], heapItems[0], score, item)) {
-            heapItems[0] = item;
-            heapScores[0] = score;
-            siftDown(heapItems, heapScores, 0, size);
-        }
+        heapItems[0] = item;
+        heapScores[0] = score;
+        siftDown(heapItems, heapScores, 0, size);
         return size;
     }
 
