@@ -19,8 +19,9 @@ import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
 
 /**
- * Everything in this JVM: an {@link EmbeddedKafka} broker (with the {@code model-updates} topic) and a {@link LocalFlinkCluster} (MiniCluster, RocksDB,
- * checkpoints in a temporary directory) with {@code slots} task slots. The serving job is built here from the same
+ * Everything in this JVM: an {@link EmbeddedKafka} broker (with the {@code model-updates} topic) and a
+ * {@link LocalFlinkCluster} (MiniCluster, RocksDB, checkpoints and the changelog storage of {@code --state-changelog} in
+ * a temporary directory) with {@code slots} task slots. The serving job is built here from the same
  * flags the standalone cluster's job gets.
  */
 final class EmbeddedDeployment implements Deployment {
@@ -46,6 +47,7 @@ final class EmbeddedDeployment implements Deployment {
             flink = RecommenderJob.flinkConfiguration(RecommenderConfig.parse(clusterFlags.toArray(String[]::new)));
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
+            RecommenderJob.useFileChangelogStorage(flink, flinkDir.resolve("changelog"));
             // Every checkpoint of a 1 s exactly-once step stays readable for the step's checkpoint statistics.
             flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, CHECKPOINT_HISTORY);
             extraFlinkConf.forEach(flink::setString);

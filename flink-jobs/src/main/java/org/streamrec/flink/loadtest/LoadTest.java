@@ -167,6 +167,12 @@ public final class LoadTest implements Callable<Integer> {
                     + "score every item (default: the job's own).")
     Integer scoreBoundRank;
 
+    @Option(names = "--state-changelog", negatable = true, fallbackValue = "true",
+            description = "The serving job's --state-changelog: Flink's changelog state backend, so a checkpoint does "
+                    + "not wait for RocksDB's memtable flush (both clusters the load test runs on configure its storage; "
+                    + "default: the job's own, off).")
+    Boolean stateChangelog;
+
     @Option(names = "--interleave", defaultValue = "10000",
             description = "Sessions in progress at once: a user's next click comes this many events later, e.g. 2 s later"
                     + " at 5,000 events/s (default: ${DEFAULT-VALUE}). The SR-GNN diginetica files order events session by"
@@ -588,6 +594,9 @@ public final class LoadTest implements Callable<Integer> {
         if (scoreBoundRank != null) {
             args.addAll(List.of("--score-bound-rank", String.valueOf(scoreBoundRank)));
         }
+        if (stateChangelog != null) {
+            args.add(stateChangelog ? "--state-changelog" : "--no-state-changelog");
+        }
         return args;
     }
 
@@ -644,6 +653,7 @@ public final class LoadTest implements Callable<Integer> {
         m.put("producerLingerMs", producerLinger.toMillis());
         m.put("sinkLingerMs", sinkLinger.toMillis());
         m.put("scoreBoundRank", scoreBoundRank == null ? "job default" : scoreBoundRank);
+        m.put("stateChangelog", stateChangelog == null ? "job default" : stateChangelog);
         m.put("k", k);
         m.put("interleave", interleave);
         return m;

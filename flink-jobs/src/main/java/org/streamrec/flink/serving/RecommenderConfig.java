@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
@@ -159,6 +160,18 @@ public final class RecommenderConfig {
                     + "when the cluster sets its own state.backend.rocksdb.options-factory, which this replaces for the job "
                     + "(default: ${DEFAULT-VALUE}).")
     private boolean rocksDbLowPriorityCompaction;
+
+    // Not on by default: it needs durable changelog storage that only the cluster can configure (state.changelog.storage
+    // and its base path are TaskManager settings), and Flink's default storage, "memory", does not survive a restart.
+    @Option(names = "--state-changelog", negatable = true, fallbackValue = "true",
+            description = "Use Flink's changelog state backend on top of RocksDB (state.changelog.enabled): state changes "
+                    + "are also written to a log, and a checkpoint persists that log instead of flushing RocksDB's "
+                    + "memtables while the operator waits; RocksDB is materialized in the background, every 10 min by "
+                    + "default. Cut the checkpoint pause from about 80 ms to about 5 ms in the load test (BENCHMARKS.md). "
+                    + "Needs a cluster that sets state.changelog.storage: filesystem and "
+                    + "state.changelog.dstl.dfs.base-path on durable storage (deploy/local and the load test do). "
+                    + "--no-state-changelog turns it off for the job (default: the cluster's setting, off in Flink).")
+    private Boolean stateChangelog;
 
     @Option(names = "--score-bound-rank", paramLabel = "RANK",
             description = "Rank of the bound that prunes the exact top-k (LowRankScoreBound): only items whose bound "
@@ -535,6 +548,11 @@ public final class RecommenderConfig {
 
     public boolean rocksDbLowPriorityCompaction() {
         return rocksDbLowPriorityCompaction;
+    }
+
+    /** {@code --state-changelog}: true or false when given, empty to keep the cluster's setting. */
+    public Optional<Boolean> stateChangelog() {
+        return Optional.ofNullable(stateChangelog);
     }
 
     /** {@code --score-bound-rank}, or {@link SnapshotModelLoader#DEFAULT_SCORE_BOUND_RANK} when not given. */

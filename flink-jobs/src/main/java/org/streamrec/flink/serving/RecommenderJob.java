@@ -1,6 +1,7 @@
 package org.streamrec.flink.serving;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -10,11 +11,13 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -189,7 +192,19 @@ public final class RecommenderJob {
         if (config.rocksDbLowPriorityCompaction()) {
             flink.set(RocksDBOptions.OPTIONS_FACTORY, LowPriorityCompactionOptionsFactory.class.getName());
         }
+        config.stateChangelog().ifPresent(on -> flink.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, on));
         return flink;
+    }
+
+    /**
+     * Cluster configuration for {@code --state-changelog}: the state changes go to files under {@code dir}. These are
+     * TaskManager settings (a job cannot choose its changelog storage), so the clusters the project starts itself
+     * (the load test's, deploy/local's) set them whether or not a job uses the changelog; a job that does not costs
+     * nothing.
+     */
+    public static void useFileChangelogStorage(Configuration cluster, Path dir) {
+        cluster.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
+        cluster.set(FsStateChangelogOptions.BASE_PATH, dir.toUri().toString());
     }
 
     // ------------------------------------------------------------------ Kafka wiring

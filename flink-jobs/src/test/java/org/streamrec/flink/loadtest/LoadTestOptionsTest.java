@@ -62,6 +62,19 @@ class LoadTestOptionsTest {
     }
 
     @Test
+    void theStateChangelogIsTheJobsOwnUnlessGiven() {
+        LoadTest defaults = parse();
+        assertThat(RecommenderConfig.parse(defaults.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
+                defaults.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).isEmpty();
+        LoadTest on = parse("--state-changelog");
+        assertThat(RecommenderConfig.parse(on.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
+                on.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).contains(true);
+        LoadTest off = parse("--no-state-changelog");
+        assertThat(RecommenderConfig.parse(off.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
+                off.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).contains(false);
+    }
+
+    @Test
     void aTypoInAGuaranteeFailsBeforeAnythingStarts() {
         assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").jobs())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly_once");

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
@@ -152,6 +154,41 @@ class RecommenderConfigTest {
         Configuration off = RecommenderJob.flinkConfiguration(
                 RecommenderConfig.parse("--model-uri", "m", "--no-rocksdb-low-priority-compaction"));
         assertThat(off.contains(RocksDBOptions.OPTIONS_FACTORY)).isFalse();
+    }
+
+    @Test
+    void stateChangelogKeepsTheClustersSettingUnlessGivenByFlagOrFile() throws Exception {
+        Configuration defaults = RecommenderJob.flinkConfiguration(RecommenderConfig.parse("--model-uri", "m"));
+        assertThat(defaults.contains(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse();
+
+        Configuration on = RecommenderJob.flinkConfiguration(
+                RecommenderConfig.parse("--model-uri", "m", "--state-changelog"));
+        assertThat(on.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        Configuration off = RecommenderJob.flinkConfiguration(
+                RecommenderConfig.parse("--model-uri", "m", "--no-state-changelog"));
+        assertThat(off.contains(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(off.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse();
+
+        Path file = dir.resolve("changelog.yaml");
+        Files.writeString(file, "model-uri: m\nstate-changelog: true\nrocksdb-low-priority-compaction: false\n");
+        Configuration fromFile = RecommenderJob.flinkConfiguration(RecommenderConfig.parse("--config", file.toString()));
+        assertThat(fromFile.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isTrue();
+        assertThat(fromFile.contains(RocksDBOptions.OPTIONS_FACTORY)).isFalse();
+        Configuration flagOverFile = RecommenderJob.flinkConfiguration(
+                RecommenderConfig.parse("--config", file.toString(), "--no-state-changelog"));
+        assertThat(flagOverFile.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG)).isFalse();
+        Configuration compactionFlagOverFile = RecommenderJob.flinkConfiguration(
+                RecommenderConfig.parse("--config", file.toString(), "--rocksdb-low-priority-compaction"));
+        assertThat(compactionFlagOverFile.get(RocksDBOptions.OPTIONS_FACTORY))
+                .isEqualTo(LowPriorityCompactionOptionsFactory.class.getName());
+    }
+
+    @Test
+    void fileChangelogStorageIsTheClustersFileSystemStorageUnderTheDirectory() {
+        Configuration cluster = new Configuration();
+        RecommenderJob.useFileChangelogStorage(cluster, dir.resolve("changelog"));
+        assertThat(cluster.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE)).isEqualTo("filesystem");
+        assertThat(cluster.get(FsStateChangelogOptions.BASE_PATH)).isEqualTo(dir.resolve("changelog").toUri().toString());
     }
 
     @Test

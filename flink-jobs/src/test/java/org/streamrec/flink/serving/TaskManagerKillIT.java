@@ -2,15 +2,21 @@ package org.streamrec.flink.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -59,11 +65,64 @@ class TaskManagerKillIT {
         assertThat(counts.total()).isEqualTo(counts.expected() + counts.duplicated());
     }
 
+    /**
+     * {@code --state-changelog}: the restored state is the last materialized RocksDB snapshot plus the state changes
+     * logged after it, read back from the cluster's file storage. The kill comes after every subtask has materialized
+     * once (every 500 ms here, Flink's default is 10 min), while events are being logged, so the restore needs both.
+     */
+    @Test
+    void exactlyOnceOutputSurvivesSigkillWithTheChangelogStateBackend(@TempDir Path dir) throws Exception {
+        FaultScenario sc = new FaultScenario(KAFKA, "tm-kill-changelog", 10, 150, "--checkpoint-interval", "500 ms",
+                "--state-changelog");
+        Configuration cluster = new Configuration();
+        Path changelog = dir.resolve("changelog");
+        RecommenderJob.useFileChangelogStorage(cluster, changelog);
+        Configuration job = new Configuration();
+        job.set(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL, Duration.ofMillis(500));
+        // Sampled while the job runs: each materialization truncates the log, and cancelling the job discards it.
+        AtomicLong mostChangeFiles = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try (Stream<Path> files = Files.walk(changelog)) {
+                    mostChangeFiles.accumulateAndGet(files.filter(Files::isRegularFile).count(), Math::max);
+                } catch (IOException | UncheckedIOException e) {
+                    // Not created yet, or a file deleted while walking: the next sample counts again.
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "changelog-files");
+        sampler.start();
+        List<Recommendation> recs;
+        try {
+            recs = runWithTaskManagerKill(sc, dir, cluster.toMap(), job, TaskManagerKillIT::awaitMaterialization);
+        } finally {
+            sampler.interrupt();
+            sampler.join();
+        }
+        OutputCounts counts = sc.count("exactly-once with the changelog after TaskManager SIGKILL", recs);
+        assertThat(counts.missing()).as("missing").isZero();
+        assertThat(counts.duplicated()).as("duplicated").isZero();
+        assertThat(counts.unexpected()).as("unexpected").isZero();
+        assertThat(FaultScenario.outputOrderByUser(recs)).isEqualTo(sc.inputOrderByUser());
+        assertThat(mostChangeFiles.get()).as("state-change files in the changelog storage").isPositive();
+    }
+
     private static List<Recommendation> runWithTaskManagerKill(FaultScenario sc, Path dir) throws Exception {
-        Configuration job = FaultEnvironments.jobConfiguration(sc.config, dir, new Configuration());
+        return runWithTaskManagerKill(sc, dir, Map.of(), new Configuration(), (cluster, jobId) -> { });
+    }
+
+    /** {@code beforeMoreEvents} runs once the first third of the events is answered, before the rest is sent. */
+    private static List<Recommendation> runWithTaskManagerKill(FaultScenario sc, Path dir, Map<String, String> clusterSettings,
+                                                               Configuration extraJobSettings, JobCheck beforeMoreEvents)
+            throws Exception {
+        Configuration job = FaultEnvironments.jobConfiguration(sc.config, dir, extraJobSettings);
         // RocksDB's working directories belong to the TaskManager (its io.tmp.dirs), not to the test.
         job.removeConfig(RocksDBOptions.LOCAL_DIRECTORIES);
-        try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(dir.resolve("cluster"), 1, Map.of())) {
+        try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(dir.resolve("cluster"), 1, clusterSettings)) {
             StreamExecutionEnvironment env = cluster.remoteEnvironment(job);
             sc.job().build(env);
             JobClient client = env.executeAsync(sc.name);
@@ -72,6 +131,7 @@ class TaskManagerKillIT {
                 int third = sc.records.size() / 3;
                 sc.produce(0, third);
                 sc.awaitCommittedOutput(1, Duration.ofSeconds(120));
+                beforeMoreEvents.run(cluster, jobId);
                 long checkpointsBefore = completedCheckpoints(cluster, jobId);
 
                 CompletableFuture<Void> arriving = sc.produceInBackground(third, 2 * third);
@@ -98,6 +158,36 @@ class TaskManagerKillIT {
                 client.cancel().get(60, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface JobCheck {
+        void run(StandaloneFlinkCluster cluster, String jobId) throws Exception;
+    }
+
+    /** Waits until every subtask of the serving operator has completed a materialization (Flink's task metric). */
+    private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId) throws InterruptedException {
+        String vertex = null;
+        for (JsonNode v : cluster.rest("/jobs/" + jobId).path("vertices")) {
+            if (v.path("name").asText().contains("session-recommender")) {
+                vertex = v.path("id").asText();
+            }
+        }
+        assertThat(vertex).as("the serving operator's vertex").isNotNull();
+        String path = "/jobs/" + jobId + "/vertices/" + vertex
+                + "/subtasks/metrics?get=session-recommender.ChangelogMaterialization_completedMaterialization&agg=min";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        double fewest = 0;
+        while (System.nanoTime() < deadline) {
+            JsonNode metric = cluster.rest(path).path(0);
+            fewest = metric.path("min").asDouble(0);
+            if (fewest >= 1) {
+                System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no materialization of every subtask within 60 s (fewest " + fewest + ")");
     }
 
     private static long completedCheckpoints(StandaloneFlinkCluster cluster, String jobId) {
