@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -25,6 +27,12 @@ import org.streamrec.flink.serving.RecommenderJob;
  * flags the standalone cluster's job gets.
  */
 final class EmbeddedDeployment implements Deployment {
+
+    /**
+     * Managed memory of the embedded TaskManager (RocksDB's memtables and block cache), about what deploy/local's
+     * 2,560 MB TaskManager process gets (819 MB, 40% of its Flink memory).
+     */
+    static final MemorySize EMBEDDED_MANAGED_MEMORY = MemorySize.parse("800m");
 
     /** Completed checkpoints the JobManager keeps for its REST API; deploy/local's up.sh sets the same. */
     static final int CHECKPOINT_HISTORY = 100;
@@ -48,6 +56,11 @@ final class EmbeddedDeployment implements Deployment {
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
             RecommenderJob.useFileChangelogStorage(flink, flinkDir.resolve("changelog"));
+            // A MiniCluster's TaskManager gets 128 MB of managed memory unless told otherwise, which RocksDB shares
+            // between memtables and block cache. Once the growing session state outgrew that cache, every state read
+            // after a compaction decompressed its block again, and the load test measured stalls of 1-16 s in
+            // 180 s steps (BENCHMARKS.md); deploy/local's TaskManager has about this much for its two slots.
+            flink.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, EMBEDDED_MANAGED_MEMORY);
             // Every checkpoint of a 1 s exactly-once step stays readable for the step's checkpoint statistics.
             flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, CHECKPOINT_HISTORY);
             extraFlinkConf.forEach(flink::setString);
