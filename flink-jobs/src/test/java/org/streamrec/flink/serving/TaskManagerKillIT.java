@@ -165,7 +165,7 @@ class TaskManagerKillIT {
         void run(StandaloneFlinkCluster cluster, String jobId) throws Exception;
     }
 
-    /** Waits until every subtask of the serving operator has completed a materialization (Flink's task metric). */
+    /** Waits until every subtask of the serving operator has completed a materialization (Flink's operator metric). */
     private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId) throws InterruptedException {
         String vertex = null;
         for (JsonNode v : cluster.rest("/jobs/" + jobId).path("vertices")) {
