@@ -32,7 +32,7 @@ final class EmbeddedDeployment implements Deployment {
      * Managed memory of the embedded TaskManager (RocksDB's memtables and block cache), about what deploy/local's
      * 2,560 MB TaskManager process gets (819 MB, 40% of its Flink memory).
      */
-    static final MemorySize EMBEDDED_MANAGED_MEMORY = MemorySize.parse("800m");
+    private static final MemorySize EMBEDDED_MANAGED_MEMORY = MemorySize.parse("800m");
 
     /** Completed checkpoints the JobManager keeps for its REST API; deploy/local's up.sh sets the same. */
     static final int CHECKPOINT_HISTORY = 100;

@@ -167,7 +167,7 @@ public final class RecommenderConfig {
             description = "Use Flink's changelog state backend on top of RocksDB (state.changelog.enabled): state changes "
                     + "are also written to a log, and a checkpoint persists that log instead of flushing RocksDB's "
                     + "memtables while the operator waits; RocksDB is materialized in the background, every 10 min by "
-                    + "default. Cut the checkpoint pause from about 80 ms to about 5 ms in the load test (BENCHMARKS.md). "
+                    + "default. Cut the checkpoint pause from 64-139 ms to 2-8 ms in the load test (BENCHMARKS.md). "
                     + "Needs a cluster that sets state.changelog.storage: filesystem and "
                     + "state.changelog.dstl.dfs.base-path on durable storage (deploy/local and the load test do). "
                     + "--no-state-changelog turns it off for the job (default: the cluster's setting, off in Flink).")

@@ -20,6 +20,16 @@ class LoadTestOptionsTest {
         return LoadTest.parse(new PrintWriter(new StringWriter()), args);
     }
 
+    /** The serving job's configuration as the harness would start its {@code index}-th job. */
+    private static RecommenderConfig servingConfig(LoadTest test, JobSettings job, int index) {
+        return RecommenderConfig.parse(
+                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), job, index).toArray(String[]::new));
+    }
+
+    private static RecommenderConfig firstServingConfig(LoadTest test) {
+        return servingConfig(test, test.jobs().get(0), 1);
+    }
+
     @Test
     void oneJobPerGuaranteeWithTheDefaults() {
         assertThat(parse().jobs()).containsExactly(
@@ -44,8 +54,7 @@ class LoadTestOptionsTest {
     @Test
     void theSinkLingerDefaultsToTheServingJobsOwn() {
         LoadTest test = parse();
-        RecommenderConfig job = RecommenderConfig.parse(
-                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), test.jobs().get(0), 1).toArray(String[]::new));
+        RecommenderConfig job = firstServingConfig(test);
         assertThat(test.sinkLinger).isEqualTo(RecommenderConfig.parse("--model-uri", "m").sinkLinger());
         assertThat(job.sinkLinger()).isEqualTo(test.sinkLinger);
     }
@@ -53,25 +62,20 @@ class LoadTestOptionsTest {
     @Test
     void theScoreBoundRankIsTheJobsOwnUnlessGiven() {
         LoadTest defaults = parse();
-        assertThat(RecommenderConfig.parse(defaults.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
-                defaults.jobs().get(0), 1).toArray(String[]::new)).scoreBoundRank())
+        assertThat(firstServingConfig(defaults).scoreBoundRank())
                 .isEqualTo(RecommenderConfig.parse("--model-uri", "m").scoreBoundRank());
         LoadTest unpruned = parse("--score-bound-rank", "0");
-        assertThat(RecommenderConfig.parse(unpruned.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
-                unpruned.jobs().get(0), 1).toArray(String[]::new)).scoreBoundRank()).isZero();
+        assertThat(firstServingConfig(unpruned).scoreBoundRank()).isZero();
     }
 
     @Test
     void theStateChangelogIsTheJobsOwnUnlessGiven() {
         LoadTest defaults = parse();
-        assertThat(RecommenderConfig.parse(defaults.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
-                defaults.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).isEmpty();
+        assertThat(firstServingConfig(defaults).stateChangelog()).isEmpty();
         LoadTest on = parse("--state-changelog");
-        assertThat(RecommenderConfig.parse(on.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
-                on.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).contains(true);
+        assertThat(firstServingConfig(on).stateChangelog()).contains(true);
         LoadTest off = parse("--no-state-changelog");
-        assertThat(RecommenderConfig.parse(off.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"),
-                off.jobs().get(0), 1).toArray(String[]::new)).stateChangelog()).contains(false);
+        assertThat(firstServingConfig(off).stateChangelog()).contains(false);
     }
 
     @Test
@@ -85,10 +89,8 @@ class LoadTestOptionsTest {
         LoadTest test = parse("--parallelism", "1,2", "--batch-max-size", "32", "--batch-max-delay", "10ms",
                 "--checkpoint-interval", "2s");
         List<JobSettings> jobs = test.jobs();
-        RecommenderConfig first = RecommenderConfig.parse(
-                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), jobs.get(0), 1).toArray(String[]::new));
-        RecommenderConfig second = RecommenderConfig.parse(
-                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), jobs.get(1), 2).toArray(String[]::new));
+        RecommenderConfig first = servingConfig(test, jobs.get(0), 1);
+        RecommenderConfig second = servingConfig(test, jobs.get(1), 2);
         assertThat(first.parallelism()).isEqualTo(1);
         assertThat(second.parallelism()).isEqualTo(2);
         assertThat(first.checkpointInterval()).isEqualTo(Duration.ofSeconds(2));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.flink.cluster.StandaloneFlinkCluster;
+import org.streamrec.flink.demo.JobMetrics;
 import org.streamrec.flink.kafka.KafkaBrokerExtension;
 
 /**
@@ -98,7 +101,8 @@ class TaskManagerKillIT {
         sampler.start();
         List<Recommendation> recs;
         try {
-            recs = runWithTaskManagerKill(sc, dir, cluster.toMap(), job, TaskManagerKillIT::awaitMaterialization);
+            recs = runWithTaskManagerKill(sc, dir, cluster.toMap(), job,
+                    (flink, jobId) -> awaitMaterialization(flink, jobId, sc.config.parallelism()));
         } finally {
             sampler.interrupt();
             sampler.join();
@@ -165,29 +169,22 @@ class TaskManagerKillIT {
         void run(StandaloneFlinkCluster cluster, String jobId) throws Exception;
     }
 
-    /** Waits until every subtask of the serving operator has completed a materialization (Flink's operator metric). */
-    private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId) throws InterruptedException {
-        String vertex = null;
-        for (JsonNode v : cluster.rest("/jobs/" + jobId).path("vertices")) {
-            if (v.path("name").asText().contains("session-recommender")) {
-                vertex = v.path("id").asText();
-            }
-        }
-        assertThat(vertex).as("the serving operator's vertex").isNotNull();
-        String path = "/jobs/" + jobId + "/vertices/" + vertex
-                + "/subtasks/metrics?get=session-recommender.ChangelogMaterialization_completedMaterialization&agg=min";
+    /** Waits until each of the serving operator's {@code subtasks} has completed a materialization (its metric). */
+    private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId, int subtasks) throws Exception {
+        JobMetrics metrics = new JobMetrics(URI.create("http://127.0.0.1:" + cluster.restPort() + "/"),
+                JobID.fromHexString(jobId));
+        String completed = "ChangelogMaterialization_completedMaterialization";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        double fewest = 0;
+        Map<Integer, Map<String, Double>> values = Map.of();
         while (System.nanoTime() < deadline) {
-            JsonNode metric = cluster.rest(path).path(0);
-            fewest = metric.path("min").asDouble(0);
-            if (fewest >= 1) {
+            values = metrics.perSubtask("session-recommender", List.of(completed));
+            if (values.size() == subtasks && values.values().stream().allMatch(m -> m.getOrDefault(completed, 0.0) >= 1)) {
                 System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
                 return;
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no materialization of every subtask within 60 s (fewest " + fewest + ")");
+        throw new AssertionError("no materialization of every subtask within 60 s: " + values);
     }
 
     private static long completedCheckpoints(StandaloneFlinkCluster cluster, String jobId) {
