@@ -167,6 +167,9 @@ state.changelog.dstl.dfs.base-path: file://$FLINK_DIR/changelog
 # Completed checkpoints the REST API keeps (Flink's default is 10): the load test reads each step's checkpoint
 # statistics from it, and an exactly-once step with 1 s checkpoints has 30 or more.
 web.checkpoints.history: 100
+# How old the metrics the REST API serves may be (Flink's default is 10 s): the dashboard and the load test's
+# per-step counters read them there, as the embedded cluster's 1 s.
+metrics.fetcher.update-interval: 1 s
 # ND4J and JavaCPP are on the cluster's class path (deploy/local/maven/flink-cluster.xml), not in the job jar;
 # parent-first makes every job use those classes even if a jar carries its own copy: a native library can be
 # loaded by one class loader per JVM only (DESIGN.md §6).

@@ -454,11 +454,11 @@ public final class EmbeddedDemo implements Callable<Integer> {
             List<String> names = List.of("eventsIn", "recommendationsOut", "fallbackRecommendationsOut",
                     "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion",
                     "itemsScoredInFullShare");
-            Map<Integer, Map<String, Double>> op = metrics.perSubtask("session-recommender", names);
+            Map<Integer, Map<String, Double>> op = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, names);
             long deadline = System.nanoTime() + JOB_METRICS_WAIT.toNanos();
             while (JobMetrics.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
                 Thread.sleep(250);
-                op = metrics.perSubtask("session-recommender", names);
+                op = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, names);
             }
             Map<Integer, Map<String, Double>> decode = metrics.perSubtask("decode-and-validate", List.of("deadLetters"));
             return String.format("events in %,.0f, recommendations out %,.0f (%,.0f fallback), dead letters %,.0f,"

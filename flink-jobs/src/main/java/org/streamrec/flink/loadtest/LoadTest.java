@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.net.URI;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,6 +26,7 @@ import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
+import org.streamrec.flink.demo.JobMetrics;
 import org.streamrec.flink.replay.ClickEventFactory;
 import org.streamrec.flink.ops.FlinkRest;
 import org.streamrec.flink.ops.LocalOps;
@@ -37,6 +40,7 @@ import org.streamrec.flink.replay.SessionInterleaving;
 import org.streamrec.flink.replay.Ticker;
 import org.streamrec.flink.replay.TokenBucketPacer;
 import org.streamrec.flink.serving.RecommenderConfig;
+import org.streamrec.flink.serving.RecommenderJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,6 +69,9 @@ public final class LoadTest implements Callable<Integer> {
 
     /** Beyond two checkpoint intervals, how long a step waits after its drain for the group lag to reach 0. */
     static final Duration GROUP_LAG_SETTLE_LIMIT = Duration.ofSeconds(25);
+    /** How long the operator's counters get to stop moving before a step reads them, and how often they are read. */
+    static final Duration COUNTERS_SETTLE_LIMIT = Duration.ofSeconds(6);
+    static final Duration COUNTERS_SETTLE_POLL = Duration.ofMillis(1_100);
 
     @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
     Path dataDir;
@@ -392,6 +399,7 @@ public final class LoadTest implements Callable<Integer> {
             say("%s %s: sending %s for %d s ...", guarantee, prefix, unpaced ? "as fast as possible" : rate + " events/s",
                     duration.toSeconds());
         }
+        Map<Integer, Map<String, Double>> countersAtStart = label != null ? null : operatorCounters(c);
         ProcessSampler.Mark begin = sampler.mark();
         StepMonitor monitor = new StepMonitor(c.deployment().processes(), c.lag()::current).start();
         sender.start();
@@ -438,6 +446,13 @@ public final class LoadTest implements Callable<Integer> {
         // Not for the warm-up: its offsets get committed as soon as the next step's traffic wakes the source up.
         long[] settled = label != null ? new long[] {c.lag().current(), -1} : awaitGroupLagZero(c.lag());
         CheckpointSummary checkpoints = label != null ? CheckpointSummary.NONE : checkpointsBetween(c, startMillis, endMillis);
+        ScoringSummary scoring = ScoringSummary.UNKNOWN;
+        if (countersAtStart != null) {
+            Map<Integer, Map<String, Double>> countersAtEnd = operatorCounters(c);
+            if (!countersAtStart.isEmpty() && !countersAtEnd.isEmpty()) {
+                scoring = ScoringSummary.between(countersAtStart, countersAtEnd);
+            }
+        }
         AnswerCollector.Tally t = answers.tally();
         double sendSeconds = s.elapsedNanos() / 1e9;
         if (label == null && latencySeriesFile != null) {
@@ -452,25 +467,27 @@ public final class LoadTest implements Callable<Integer> {
         // Kept up: the answers trail the sends by no more than what the guarantee itself adds (a checkpoint for EOS).
         long allowedDrain = 1000 + (guarantee.equals("exactly-once") ? 2 * checkpointInterval.toMillis() : 0);
         JobSettings js = c.settings();
-        StepResult r = new StepResult(guarantee, js.parallelism(), js.batchMaxSize(), js.batchMaxDelay().toMillis(),
+        StepResult r = new StepResult(startMillis, guarantee, js.parallelism(), js.batchMaxSize(), js.batchMaxDelay().toMillis(),
                 unpaced ? MAX : rate, target, s.eventsSent(), t.answered(), t.duplicates(),
                 t.fallback(), sendSeconds, s.eventsSent() / Math.max(1e-9, sendSeconds), throughput, drainMs,
                 t.answered() == s.eventsSent() && drainMs >= 0 && drainMs <= allowedDrain,
                 visible.length, percentile(visible, 0.50), percentile(visible, 0.95), percentile(visible, 0.99),
                 visible.length == 0 ? -1 : visible[visible.length - 1], percentile(emit, 0.99), maxLag, monitor.maxLag(),
-                settled[0], settled[1], checkpoints, peakRss, ProcessSampler.coresBetween(begin, end), monitor.usage(),
+                settled[0], settled[1], checkpoints, scoring, peakRss, ProcessSampler.coresBetween(begin, end), monitor.usage(),
                 loadAverage());
         if (label != null) {
             return r;
         }
         say("%s %s: sent %,d (%.0f/s), answered %,d (%,d duplicates), throughput %.0f/s, drain %d ms, latency p50/p95/p99/max "
                         + "%d/%d/%d/%d ms (emit p99 %d ms), in flight max %,d, group lag max %,d end %,d (0 after %d ms), "
-                        + "%d checkpoints (longest synchronous part %d ms, alignment %d ms, end to end %d ms), CPU %.2f cores, "
-                        + "RSS %.0f MiB; processes %s", guarantee, prefix,
+                        + "%d checkpoints (longest synchronous part %d ms, alignment %d ms, end to end %d ms), %,d batches of "
+                        + "%.1f rows on average, %.2f%% of item scores computed in full, CPU %.2f cores, RSS %.0f MiB; "
+                        + "processes %s", guarantee, prefix,
                 r.sent(), r.sendRate(), r.answered(), r.duplicates(), r.throughput(), r.drainMs(), r.visibleP50Ms(),
                 r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(),
                 r.groupLagZeroMs(), checkpoints.count(), checkpoints.maxSyncMs(), checkpoints.maxAlignmentMs(),
-                checkpoints.maxEndToEndMs(), r.cores().get("total"), r.peakRssMib(), formatProcesses(r.processes()));
+                checkpoints.maxEndToEndMs(), scoring.batches(), scoring.meanBatchRows(),
+                100 * scoring.itemsScoredInFullShare(), r.cores().get("total"), r.peakRssMib(), formatProcesses(r.processes()));
         return r;
     }
 
@@ -486,6 +503,31 @@ public final class LoadTest implements Callable<Integer> {
         } catch (Exception e) {
             say("could not read the checkpoint statistics of job %s: %s", c.job().id(), e);
             return CheckpointSummary.UNKNOWN;
+        }
+    }
+
+    /**
+     * The serving operator's {@link ScoringSummary#COUNTERS} per subtask once they have stopped moving (the job is idle
+     * between steps, and the REST API serves values it fetched up to {@code metrics.fetcher.update-interval} ago, 1 s
+     * on the embedded cluster and on deploy/local's); empty when they cannot be read.
+     */
+    private Map<Integer, Map<String, Double>> operatorCounters(StepContext c) {
+        try {
+            JobMetrics metrics = new JobMetrics(URI.create(c.deployment().webUi()), JobID.fromHexString(c.job().id()));
+            Map<Integer, Map<String, Double>> last = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
+            long deadline = System.nanoTime() + COUNTERS_SETTLE_LIMIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(COUNTERS_SETTLE_POLL.toMillis());
+                Map<Integer, Map<String, Double>> now = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
+                if (now.equals(last)) {
+                    return now;
+                }
+                last = now;
+            }
+            return last;
+        } catch (Exception e) {
+            say("could not read the serving operator's counters of job %s: %s", c.job().id(), e);
+            return Map.of();
         }
     }
 
@@ -662,6 +704,10 @@ public final class LoadTest implements Callable<Integer> {
     /** Process roles in table order: those of the standalone cluster, then this JVM. */
     static final List<String> PROCESS_ORDER = List.of("broker", "jobmanager", "taskmanager", "harness");
 
+    private static String formatOrDash(double value, String format) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, format, value);
+    }
+
     private static List<String> processNames(List<StepResult> results) {
         java.util.Set<String> seen = new java.util.HashSet<>();
         results.forEach(r -> seen.addAll(r.processes().keySet()));
@@ -671,19 +717,21 @@ public final class LoadTest implements Callable<Integer> {
     private void printTable(List<StepResult> results) {
         List<String> procs = processNames(results);
         say("================ load test summary ================");
-        StringBuilder head = new StringBuilder(String.format("%-13s %2s %5s %5s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %9s %9s %8s %7s %5s %7s %8s %6s",
+        StringBuilder head = new StringBuilder(String.format("%-13s %2s %5s %5s %-6s %9s %9s %9s %9s %6s %5s %6s %6s %6s %7s %8s %9s %9s %8s %7s %5s %7s %8s %5s %6s %6s",
                 "guarantee", "p", "batch", "delay", "rate", "sent", "answered", "send/s", "answer/s", "drain", "kept", "p50", "p95",
-                "p99", "max", "emit-p99", "in-flight", "lag-max", "lag-end", "lag0-ms", "ckpts", "sync-ms", "align-ms", "job"));
+                "p99", "max", "emit-p99", "in-flight", "lag-max", "lag-end", "lag0-ms", "ckpts", "sync-ms", "align-ms", "rows", "full%", "job"));
         for (String name : procs) {
             head.append(String.format(" %14s", name));
         }
         say("%s", head);
         for (StepResult r : results) {
-            StringBuilder row = new StringBuilder(String.format("%-13s %2d %5d %5d %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,9d %,9d %,8d %7d %5d %7d %8d %6s",
+            StringBuilder row = new StringBuilder(String.format("%-13s %2d %5d %5d %-6s %,9d %,9d %,9.0f %,9.0f %6d %5s %6d %6d %6d %7d %8d %,9d %,9d %,8d %7d %5d %7d %8d %5s %6s %6s",
                     r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
                     r.sendRate(), r.throughput(), r.drainMs(), r.keptUp() ? "yes" : "NO", r.visibleP50Ms(), r.visibleP95Ms(),
                     r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(), r.maxGroupLag(), r.finalGroupLag(),
-                    r.groupLagZeroMs(), r.checkpoints().count(), r.checkpoints().maxSyncMs(), r.checkpoints().maxAlignmentMs(), clusterMode.equals("embedded") ? String.format("%.2f", r.cores().get(ProcessSampler.FLINK_TASKS)) : "-"));
+                    r.groupLagZeroMs(), r.checkpoints().count(), r.checkpoints().maxSyncMs(), r.checkpoints().maxAlignmentMs(),
+                    formatOrDash(r.scoring().meanBatchRows(), "%.1f"),
+                    formatOrDash(100 * r.scoring().itemsScoredInFullShare(), "%.2f"), clusterMode.equals("embedded") ? String.format("%.2f", r.cores().get(ProcessSampler.FLINK_TASKS)) : "-"));
             for (String name : procs) {
                 ProcessUsage u = r.processes().get(name);
                 row.append(u == null ? String.format(" %14s", "-") : String.format(Locale.ROOT, " %6.2f c %5.0f M", u.cores(), u.peakRssMib()));
@@ -696,7 +744,8 @@ public final class LoadTest implements Callable<Integer> {
                 + " during the step and after the drain; lag0-ms: ms after the drain until that lag read 0 (-1: not within"
                 + " two checkpoints + " + GROUP_LAG_SETTLE_LIMIT.toSeconds() + " s); ckpts: checkpoints triggered during the step;"
                 + " sync-ms/align-ms: their longest synchronous part (the task stops processing records; with RocksDB it"
-                + " waits for the memtable flush) and barrier alignment, from Flink's REST API (-1: none); job: cores of the Flink task threads in this JVM (embedded mode"
+                + " waits for the memtable flush) and barrier alignment, from Flink's REST API (-1: none); rows: mean rows"
+                + " per scoring micro-batch; full%%: share of the item scores computed in full (the exact pruning); job: cores of the Flink task threads in this JVM (embedded mode"
                 + " only); per process: average cores (c) and peak RSS in MiB (M) during the step%s",
                 clusterMode.equals("embedded") ? " (embedded: the harness process holds broker, Flink, replay and consumer)" : "");
         for (StepResult r : results) {
@@ -713,7 +762,8 @@ public final class LoadTest implements Callable<Integer> {
                 + "duplicates,fallback,send_rate,throughput,drain_ms,kept_up,timed,p50_ms,p95_ms,p99_ms,max_ms,emit_p99_ms,"
                 + "max_in_flight,max_group_lag,final_group_lag,group_lag_zero_ms,checkpoints,checkpoint_sync_max_ms,"
                 + "checkpoint_alignment_max_ms,checkpoint_end_to_end_max_ms,cores_total,cores_flink_tasks,cores_replay,cores_consumer,"
-                + "cores_other_java,cores_gc_jit_native,peak_rss_mib,load_avg_1m");
+                + "cores_other_java,cores_gc_jit_native,peak_rss_mib,load_avg_1m,scoring_batches,mean_batch_rows,"
+                + "items_scored_in_full_share,started_at_epoch_ms");
         for (String name : procs) {
             header.append(",cores_").append(name).append(",peak_rss_mib_").append(name);
         }
@@ -722,14 +772,15 @@ public final class LoadTest implements Callable<Integer> {
         for (StepResult r : results) {
             Map<String, Double> c = r.cores();
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                    "%s,%d,%d,%d,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f",
+                    "%s,%d,%d,%d,%s,%d,%d,%d,%d,%.1f,%.1f,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.2f,%d,%.2f,%.5f,%d",
                     r.guarantee(), r.parallelism(), r.batchMaxSize(), r.batchMaxDelayMs(), r.rate(), r.sent(), r.answered(),
                     r.duplicates(), r.fallback(), r.sendRate(), r.throughput(), r.drainMs(), r.keptUp(), r.timed(),
                     r.visibleP50Ms(), r.visibleP95Ms(), r.visibleP99Ms(), r.visibleMaxMs(), r.emitP99Ms(), r.maxLag(),
                     r.maxGroupLag(), r.finalGroupLag(), r.groupLagZeroMs(), r.checkpoints().count(),
                     r.checkpoints().maxSyncMs(), r.checkpoints().maxAlignmentMs(), r.checkpoints().maxEndToEndMs(), c.get("total"), c.get(ProcessSampler.FLINK_TASKS),
                     c.get(ProcessSampler.REPLAY), c.get(ProcessSampler.ANSWERS), c.get(ProcessSampler.OTHER_JAVA),
-                    c.get(ProcessSampler.NON_JAVA), r.peakRssMib(), r.loadAverage1m()));
+                    c.get(ProcessSampler.NON_JAVA), r.peakRssMib(), r.loadAverage1m(), r.scoring().batches(),
+                    r.scoring().meanBatchRows(), r.scoring().itemsScoredInFullShare(), r.startedAtEpochMs()));
             for (String name : procs) {
                 ProcessUsage u = r.processes().get(name);
                 line.append(u == null ? ",," : String.format(Locale.ROOT, ",%.3f,%.1f", u.cores(), u.peakRssMib()));

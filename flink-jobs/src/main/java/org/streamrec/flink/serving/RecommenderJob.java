@@ -56,6 +56,12 @@ import org.streamrec.flink.io.ServingControlDeserializer;
  */
 public final class RecommenderJob {
 
+    /**
+     * Name (and uid) of the keyed session operator: its metrics are reported under it (docs/METRICS.md), and a
+     * savepoint maps its state by the uid, so neither may change.
+     */
+    public static final String SERVING_OPERATOR = "session-recommender";
+
     /** How often the control source looks for its topic (or new partitions): one metadata request each time. */
     static final long CONTROL_TOPIC_DISCOVERY_MS = 10_000;
 
@@ -160,9 +166,9 @@ public final class RecommenderJob {
 
         timed.keyBy(ClickEvent::getUserId, Types.STRING)
                 .connect(modelAndControl.broadcast())
-                .transform("session-recommender", new AvroTypeInfo<>(Recommendation.class),
+                .transform(SERVING_OPERATOR, new AvroTypeInfo<>(Recommendation.class),
                         new SessionRecommenderOperator(config.sessionSettings(), modelLoader, config.modelUri()))
-                .uid("session-recommender")
+                .uid(SERVING_OPERATOR)
                 .sinkTo(recommendations).name("recommendations").uid("recommendations-sink");
     }
 

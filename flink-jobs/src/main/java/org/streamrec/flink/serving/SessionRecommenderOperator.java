@@ -151,6 +151,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     /** What topKRows computed and what it ranked (rows x catalogue): how much the exact pruning saves. */
     private transient Counter itemScoresComputed;
     private transient Counter itemScoresRanked;
+    /** Micro-batches scored and the rows in them: their ratio is the mean batch size over any interval. */
+    private transient Counter scoringBatches;
+    private transient Counter scoringRows;
     private transient Counter recommendationsOut;
     private transient Counter fallbackOut;
     private transient Counter unknownItems;
@@ -277,6 +280,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         group.gauge("modelVersion", () -> model.version());
         itemScoresComputed = group.counter("itemScoresComputed");
         itemScoresRanked = group.counter("itemScoresRanked");
+        scoringBatches = group.counter("scoringBatches");
+        scoringRows = group.counter("scoringRows");
         group.gauge("itemsScoredInFullShare", () -> itemScoresRanked.getCount() > 0
                 ? (double) itemScoresComputed.getCount() / itemScoresRanked.getCount() : Double.NaN);
         group.gauge("pinnedModelVersion", () -> pinned);
@@ -505,6 +510,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         model.scorer().stepAll(batchHidden, batchItemRows);
         batchSize.update(rows);
+        scoringBatches.inc();
+        scoringRows.inc(rows);
         String[] ids = batchIds;
         long scoredBefore = model.scorer().itemsScoredInFull();
         long rankedBefore = model.scorer().itemsRanked();

@@ -58,12 +58,20 @@ class LoadTestIT {
             assertThat(step.checkpoints().count()).as("checkpoints in %s %s", step.guarantee(), step.rate()).isPositive();
             assertThat(step.checkpoints().maxSyncMs()).isNotNegative();
             assertThat(step.checkpoints().maxEndToEndMs()).isGreaterThanOrEqualTo(step.checkpoints().maxSyncMs());
+            // The operator's counters cover exactly the step: every answer but the fallbacks was a scored row.
+            assertThat(step.scoring().rows()).as("scored rows in %s %s: %s", step.guarantee(), step.rate(), step.scoring())
+                    .isEqualTo(step.answered() - step.fallback());
+            assertThat(step.scoring().batches()).isBetween(1L, step.scoring().rows());
+            assertThat(step.scoring().meanBatchRows()).isGreaterThanOrEqualTo(1.0);
+            assertThat(step.scoring().itemsScoredInFullShare()).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
+            assertThat(step.startedAtEpochMs()).isPositive();
         }
         // A paced step sends exactly rate x duration events; the unpaced one at most --max-events.
         assertThat(steps.get(0).sent()).isEqualTo(1200);
         assertThat(steps.get(1).sent()).isBetween(1L, 4000L);
         assertThat(Files.readAllLines(csv)).hasSize(1 + steps.size());
-        assertThat(Files.readAllLines(csv).get(0)).contains("checkpoints", "checkpoint_sync_max_ms", "checkpoint_alignment_max_ms");
+        assertThat(Files.readAllLines(csv).get(0)).contains("checkpoints", "checkpoint_sync_max_ms", "checkpoint_alignment_max_ms",
+                "scoring_batches", "mean_batch_rows", "items_scored_in_full_share", "started_at_epoch_ms");
         assertThat(Files.readString(json)).contains("\"steps\"", "\"exactly-once\"");
         assertThat(log.toString()).contains("load test summary").contains("warm-up step (not reported)");
     }
