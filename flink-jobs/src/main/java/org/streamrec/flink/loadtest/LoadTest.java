@@ -378,6 +378,8 @@ public final class LoadTest implements Callable<Integer> {
         String prefix = c.tag() + "-" + (label != null ? label : unpaced ? MAX : rate.replace(".", "_"));
         List<Session> stepSessions = SessionInterleaving.interleaved(c.cursor().next(limit), interleave);
 
+        // Read before the step's clock starts: it waits for the counters to settle (a second or more).
+        Map<Integer, Map<String, Double>> countersAtStart = label != null ? null : operatorCounters(c);
         ProcessSampler sampler = new ProcessSampler();
         long startMillis = System.currentTimeMillis();
         answers.begin(prefix + "-", startMillis + warmup.toMillis());
@@ -399,7 +401,6 @@ public final class LoadTest implements Callable<Integer> {
             say("%s %s: sending %s for %d s ...", guarantee, prefix, unpaced ? "as fast as possible" : rate + " events/s",
                     duration.toSeconds());
         }
-        Map<Integer, Map<String, Double>> countersAtStart = label != null ? null : operatorCounters(c);
         ProcessSampler.Mark begin = sampler.mark();
         StepMonitor monitor = new StepMonitor(c.deployment().processes(), c.lag()::current).start();
         sender.start();
