@@ -125,21 +125,24 @@ def main():
     for g, n in groups.most_common():
         if cores(n) >= 0.005:
             print(f'  {cores(n):5.2f}  {g}')
+    def shares(counts, total, limit=None):
+        for key, n in counts.most_common(limit):
+            print(f'  {100 * n / total:5.1f}%  {key}')
+
+    def stall_shares(stall_counts, other_counts, limit=None):
+        for key, n in stall_counts.most_common(limit):
+            print(f'  {100 * n / n_stall:5.1f}% in stalls, {100 * other_counts[key] / max(1, n_out):5.1f}% outside  {key}')
+
     if operator:
         print(f'serving operator threads, {cores(operator):.2f} cores, by stage:')
-        for s, n in stages.most_common():
-            print(f'  {100 * n / operator:5.1f}%  {s}')
+        shares(stages, operator)
         print('hottest stacks (4 innermost frames):')
-        for s, n in stacks.most_common(a.top):
-            print(f'  {100 * n / operator:5.1f}%  {s}')
+        shares(stacks, operator, a.top)
     if stalls:
         print(f'stall seconds (an answer > {a.stall_ms} ms): {stalls}; operator samples {n_stall} in their windows, {n_out} outside')
-        for s, n in stages_in_stall.most_common():
-            print(f'  {100 * n / n_stall:5.1f}% in stalls, {100 * stages_outside[s] / max(1, n_out):5.1f}% outside  {s}')
+        stall_shares(stages_in_stall, stages_outside)
         print('hottest stacks in the stall windows:')
-        for s, n in in_stall.most_common(a.top):
-            print(f'  {100 * n / n_stall:5.1f}% in stalls, {100 * outside[s] / max(1, n_out):5.1f}% outside  {s}')
-
+        stall_shares(in_stall, outside, a.top)
 
 if __name__ == '__main__':
     sys.exit(main())

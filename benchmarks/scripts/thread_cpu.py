@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """CPU of each thread of a running JVM, sampled from /proc, and its split by second of a load-test step.
 
-  # while the load test runs (its JVM's pid: pgrep -n -f org.streamrec.flink.loadtest.LoadTest):
-  python3 benchmarks/scripts/thread_cpu.py sample --pid PID --out threads.tsv [--every-ms 200]
+  # started next to the load test: waits for its JVM, samples until it exits
+  python3 benchmarks/scripts/thread_cpu.py sample --java-main org.streamrec.flink.loadtest.LoadTest --out threads.tsv &
+  deploy/loadtest.sh ... --json run.json
+  # or a running JVM by pid: thread_cpu.py sample --pid PID --out threads.tsv [--every-ms 200]
   # afterwards:
   python3 benchmarks/scripts/thread_cpu.py split --samples threads.tsv --json run.json [--series run-series.csv --stall-ms 700]
 
@@ -38,6 +40,20 @@ def sample(pid, out, every):
                 fields = stat[stat.rindex(')') + 2:].split()
                 f.write(f'{now:.3f}\t{tid}\t{name}\t{int(fields[11]) + int(fields[12])}\t{fields[0]}\n')
             time.sleep(every)
+
+
+def wait_for_java(main_class):
+    """The pid of the first java process whose command line names main_class (not a shell script that will start it:
+    its command-substitution subshells carry the same arguments)."""
+    while True:
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                argv = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\0')
+            except OSError:
+                continue
+            if argv and os.path.basename(argv[0]) == b'java' and main_class.encode() in argv:
+                return int(pid)
+        time.sleep(0.1)
 
 
 def group_of(name):
@@ -78,7 +94,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest='command', required=True)
     s = sub.add_parser('sample')
-    s.add_argument('--pid', type=int, required=True)
+    target = s.add_mutually_exclusive_group(required=True)
+    target.add_argument('--pid', type=int)
+    target.add_argument('--java-main', help='wait for a java process running this main class')
     s.add_argument('--out', required=True)
     s.add_argument('--every-ms', type=int, default=200)
     p = sub.add_parser('split')
@@ -89,7 +107,7 @@ def main():
     p.add_argument('--stall-ms', type=int)
     a = ap.parse_args()
     if a.command == 'sample':
-        sample(a.pid, a.out, a.every_ms / 1000.0)
+        sample(a.pid or wait_for_java(a.java_main), a.out, a.every_ms / 1000.0)
     else:
         split(a)
 

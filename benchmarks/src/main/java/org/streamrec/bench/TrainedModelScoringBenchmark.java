@@ -1,15 +1,10 @@
 package org.streamrec.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPInputStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -23,7 +18,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.streamrec.model.Gru4RecModel;
-import org.streamrec.model.ItemVocabulary;
 import org.streamrec.model.ModelSnapshot;
 
 /**
@@ -64,25 +58,7 @@ public class TrainedModelScoringBenchmark {
     @Setup
     public void setUp() throws IOException {
         gru = ModelSnapshot.load(Path.of(model));
-        ItemVocabulary vocabulary = gru.vocabulary();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(Path.of(sessions))), StandardCharsets.UTF_8))) {
-            in.readLine();
-            String session = null;
-            float[] h = null;
-            for (String line = in.readLine(); line != null && states.size() < STATES; line = in.readLine()) {
-                String[] fields = line.split("\t");
-                if (!fields[0].equals(session)) {
-                    session = fields[0];
-                    h = gru.newSession();
-                }
-                int row = vocabulary.indexOf(fields[1]);
-                if (row >= 0 && row < gru.itemCount()) {
-                    gru.step(h, row);
-                    states.add(h.clone());
-                }
-            }
-        }
+        states.addAll(SessionHiddenStates.read(gru, Path.of(sessions), STATES));
         if (states.size() < STATES) {
             throw new IllegalStateException("only " + states.size() + " hidden states from " + sessions);
         }
