@@ -1,5 +1,6 @@
 package org.streamrec.flink.loadtest;
 
+import java.util.List;
 import java.util.Map;
 
 import org.streamrec.flink.demo.JobMetrics;
@@ -13,8 +14,8 @@ import org.streamrec.flink.demo.JobMetrics;
 record ScoringSummary(long batches, long rows, double meanBatchRows, double itemsScoredInFullShare) {
 
     /** The operator's counters this summary is the difference of. */
-    static final java.util.List<String> COUNTERS =
-            java.util.List.of("scoringBatches", "scoringRows", "itemScoresComputed", "itemScoresRanked");
+    static final List<String> COUNTERS =
+            List.of("scoringBatches", "scoringRows", "itemScoresComputed", "itemScoresRanked");
 
     /** The counters could not be read. */
     static final ScoringSummary UNKNOWN = new ScoringSummary(-1, -1, Double.NaN, Double.NaN);
