@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import org.streamrec.flink.replay.DurationConverter;
+import org.streamrec.flink.serving.RecommenderJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,7 +74,7 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
     @Option(names = "--job-id", description = "Serving job to watch (default: the newest RUNNING job with the operator below).")
     String jobId;
 
-    @Option(names = "--operator", defaultValue = "session-recommender",
+    @Option(names = "--operator", defaultValue = RecommenderJob.SERVING_OPERATOR,
             description = "Name of the serving operator whose metrics are read (default: ${DEFAULT-VALUE}).")
     String operator;
 

@@ -177,7 +177,7 @@ class TaskManagerKillIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Map<Integer, Map<String, Double>> values = Map.of();
         while (System.nanoTime() < deadline) {
-            values = metrics.perSubtask("session-recommender", List.of(completed));
+            values = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, List.of(completed));
             if (values.size() == subtasks && values.values().stream().allMatch(m -> m.getOrDefault(completed, 0.0) >= 1)) {
                 System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
                 return;
