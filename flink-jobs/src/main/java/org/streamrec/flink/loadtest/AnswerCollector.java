@@ -2,15 +2,14 @@ package org.streamrec.flink.loadtest;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
 import org.streamrec.flink.kafka.TopicFollower;
+import org.streamrec.flink.replay.FingerprintSet;
 
 /**
  * The downstream consumer of the load test: reads the recommendations topic with {@code read_committed} (so
@@ -32,7 +31,7 @@ final class AnswerCollector implements AutoCloseable {
 
     private String prefix;
     private long measureFromMillis;
-    private Set<String> answered = new HashSet<>();
+    private FingerprintSet answered = new FingerprintSet();
     private long duplicates;
     private long foreign;
     private long undecodable;
@@ -60,7 +59,7 @@ final class AnswerCollector implements AutoCloseable {
     synchronized void begin(String eventIdPrefix, long measureFromMillis) {
         this.prefix = eventIdPrefix;
         this.measureFromMillis = measureFromMillis;
-        this.answered = new HashSet<>();
+        this.answered = new FingerprintSet();
         duplicates = 0;
         foreign = 0;
         undecodable = 0;

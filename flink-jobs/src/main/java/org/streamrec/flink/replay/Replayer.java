@@ -3,10 +3,8 @@ package org.streamrec.flink.replay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -92,8 +90,8 @@ public final class Replayer {
         Callback malformedCallback = acknowledging(malformedAcked, failed, firstFailure);
 
         TimeOrderedEvents order = new TimeOrderedEvents(sessions);
-        Set<String> sessionsSent = new HashSet<>();
-        Set<String> users = new HashSet<>();
+        FingerprintSet sessionsSent = new FingerprintSet();
+        FingerprintSet users = new FingerprintSet();
         long sent = 0;
         int malformedSent = 0;
         Instant firstEventTime = null;

@@ -1,0 +1,42 @@
+package org.streamrec.flink.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class FingerprintSetTest {
+
+    @Test
+    void countsEachOfAStepsEventIdsOnceAcrossGrowth() {
+        FingerprintSet set = new FingerprintSet();
+        // ids as ClickEventFactory names them, more than the initial table holds
+        for (int session = 0; session < 50_000; session++) {
+            for (int position = 0; position < 4; position++) {
+                assertThat(set.add("alo1-5000-" + session + "-" + position)).isTrue();
+            }
+        }
+        assertThat(set.size()).isEqualTo(200_000);
+        assertThat(set.add("alo1-5000-49999-3")).as("a duplicate").isFalse();
+        assertThat(set.add("alo1-5000-0-0")).isFalse();
+        assertThat(set.add("alo1-5000-0-4")).isTrue();
+        assertThat(set.size()).isEqualTo(200_001);
+    }
+
+    @Test
+    void theFingerprintThatMarksEmptySlotsIsStillASetMember() {
+        FingerprintSet set = new FingerprintSet();
+        assertThat(set.addFingerprint(0)).isTrue();
+        assertThat(set.addFingerprint(0)).isFalse();
+        assertThat(set.addFingerprint(1L << 16)).isTrue();
+        assertThat(set.addFingerprint(1L << 17)).as("same slot, other fingerprint").isTrue();
+        assertThat(set.addFingerprint(1L << 16)).isFalse();
+        assertThat(set.size()).isEqualTo(3);
+    }
+
+    @Test
+    void fingerprintsDependOnEveryCharacter() {
+        assertThat(FingerprintSet.fingerprint("alo1-5000-12-3")).isNotEqualTo(FingerprintSet.fingerprint("alo1-5000-12-4"))
+                .isNotEqualTo(FingerprintSet.fingerprint("alo1-5000-21-3"))
+                .isEqualTo(FingerprintSet.fingerprint(new String("alo1-5000-12-3")));
+    }
+}
