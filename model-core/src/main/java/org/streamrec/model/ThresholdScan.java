@@ -22,7 +22,8 @@ abstract class ThresholdScan {
      * Writes to {@code out} the positions {@code from + i}, {@code i < length}, whose {@link #upperBound} (from
      * {@code products[offset + i]} and the per-position arrays at {@code from + i}) is at least {@code threshold}, in
      * increasing order; returns how many. For {@link LowRankScoreBound}, which needs the few items that can still
-     * enter a top-k without storing every bound: a vector compare per lane group, a bit scan only where one passes.
+     * enter a top-k without storing every bound: a vector compare per lane group, the lanes one by one only where
+     * one passes.
      */
     abstract int collectUpperAtLeast(float[] products, int offset, float[] upperBias, float[] residualNorm,
                                      float[] itemSlack, int from, int length, float rowResidualNorm, float rowSlack,
@@ -37,6 +38,24 @@ abstract class ThresholdScan {
         return (product + upperBias) + (residualNorm * rowResidualNorm + itemSlack * rowSlack);
     }
 
+    /**
+     * {@link #collectUpperAtLeast} one position at a time over {@code i} in {@code [start, end)}, appending to
+     * {@code out} from {@code count}; returns the new count. The scalar implementation, and the vector one's passing
+     * lane groups and tail.
+     */
+    static int collectUpperAtLeastScalar(float[] products, int offset, float[] upperBias, float[] residualNorm,
+                                         float[] itemSlack, int from, int start, int end, float rowResidualNorm,
+                                         float rowSlack, float threshold, int[] out, int count) {
+        for (int i = start; i < end; i++) {
+            int pos = from + i;
+            if (upperBound(products[offset + i], upperBias[pos], residualNorm[pos], itemSlack[pos], rowResidualNorm,
+                    rowSlack) >= threshold) {
+                out[count++] = pos;
+            }
+        }
+        return count;
+    }
+
     abstract String name();
 
     static final class Scalar extends ThresholdScan {
@@ -44,15 +63,8 @@ abstract class ThresholdScan {
         int collectUpperAtLeast(float[] products, int offset, float[] upperBias, float[] residualNorm,
                                 float[] itemSlack, int from, int length, float rowResidualNorm, float rowSlack,
                                 float threshold, int[] out) {
-            int count = 0;
-            for (int i = 0; i < length; i++) {
-                int pos = from + i;
-                if (upperBound(products[offset + i], upperBias[pos], residualNorm[pos], itemSlack[pos],
-                        rowResidualNorm, rowSlack) >= threshold) {
-                    out[count++] = pos;
-                }
-            }
-            return count;
+            return collectUpperAtLeastScalar(products, offset, upperBias, residualNorm, itemSlack, from, 0, length,
+                    rowResidualNorm, rowSlack, threshold, out, 0);
         }
 
         @Override

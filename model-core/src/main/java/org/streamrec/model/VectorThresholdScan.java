@@ -61,24 +61,14 @@ final class VectorThresholdScan extends ThresholdScan {
             if (upper.compare(VectorOperators.GE, limit).anyTrue()) {
                 // The lanes again, one by one, rather than the mask's bits: JDK 17 does not compile
                 // VectorMask.toLong() to an instruction, and using it made C2 allocate every compare's mask (an
-                // allocation profile of the load test: 62% of the JVM's allocated bytes, a young GC every 1.5 s).
+                // allocation profile of the load test: 62% of the JVM's allocation samples, a young GC every 1.5 s).
                 // upperBound is the same IEEE operations as the lanes, so it passes the same positions.
-                for (int lane = 0; lane < lanes; lane++) {
-                    if (upperBound(products[offset + i + lane], upperBias[pos + lane], residualNorm[pos + lane],
-                            itemSlack[pos + lane], rowResidualNorm, rowSlack) >= threshold) {
-                        out[count++] = pos + lane;
-                    }
-                }
+                count = collectUpperAtLeastScalar(products, offset, upperBias, residualNorm, itemSlack, from, i,
+                        i + lanes, rowResidualNorm, rowSlack, threshold, out, count);
             }
         }
-        for (; i < length; i++) {
-            int pos = from + i;
-            if (upperBound(products[offset + i], upperBias[pos], residualNorm[pos], itemSlack[pos], rowResidualNorm,
-                    rowSlack) >= threshold) {
-                out[count++] = pos;
-            }
-        }
-        return count;
+        return collectUpperAtLeastScalar(products, offset, upperBias, residualNorm, itemSlack, from, i, length,
+                rowResidualNorm, rowSlack, threshold, out, count);
     }
 
     @Override

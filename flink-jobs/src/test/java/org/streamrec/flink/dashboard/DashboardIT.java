@@ -274,8 +274,12 @@ class DashboardIT {
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
                 int rgb = image.getRGB(x, y) & 0xffffff;
-                blueColumns.set(x, blueColumns.get(x) || near(rgb, 0x2f6fdf));
-                orangeColumns.set(x, orangeColumns.get(x) || near(rgb, 0xe07b00));
+                if (near(rgb, 0x2f6fdf)) {
+                    blueColumns.set(x);
+                }
+                if (near(rgb, 0xe07b00)) {
+                    orangeColumns.set(x);
+                }
             }
         }
         LOG.info("screenshot {}: {}x{}, {} columns hold the first series colour, {} the second", SCREENSHOT.toAbsolutePath(),
