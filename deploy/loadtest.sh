@@ -37,7 +37,9 @@ for arg in "$@"; do
   prev="$arg"
 done
 if [[ -z "$LOCAL" ]]; then
-  exec "$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
+  # The embedded JVM holds the TaskManager, and a Flink TaskManager starts with -Xms equal to -Xmx: a heap that G1
+  # may not shrink keeps its young generation large and its occupancy low (BENCHMARKS.md, "Humongous allocations").
+  JAVA_OPTS="${JAVA_OPTS:--Xms2g -Xmx2g}" exec "$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
 fi
 
 export STREAMREC_RUN_DIR="${STREAMREC_RUN_DIR:-$REPO_DIR/deploy/local/run/loadtest}"

@@ -9,13 +9,17 @@ test's JVM"):
 
 For each reported step (its startedAtEpochMs and sendSeconds from the JSON) it prints the pauses in the step's send
 window: how many, by kind, how often, their median / p90 / max and their total as a share of the step; the heap
-allocated per second (the young pauses' heap before, less the heap after the previous pause); and, when the log has
-gc+age=trace, the mean bytes that survived each young pause, which is what a young pause copies.
+allocated per second (the young pauses' heap before, less the heap after the previous pause); when the log has
+gc+age=trace, the mean bytes that survived each young pause, which is what a young pause copies; and G1's
+concurrent mark cycles that ran in the step (a concurrent GC thread busy meanwhile, on a 2-core machine half of it;
+a humongous allocation above the occupancy threshold starts one). With --series (the load test's --latency-series
+file) it also compares the p99 of the seconds a mark cycle overlapped with the other seconds'.
 """
-import argparse, datetime, json, re, statistics
+import argparse, csv, datetime, json, re, statistics
 
 # the decorations ([time][uptime]...) are group 1; the wall-clock time is the one with a 'T'
 PAUSE = re.compile(r'^((?:\[[^\]]+\])+) GC\((\d+)\) (Pause \w+(?: \([^)]*\))*) (\d+)M->(\d+)M\((\d+)M\) ([0-9.]+)ms$')
+MARK_CYCLE = re.compile(r'^((?:\[[^\]]+\])+) GC\((\d+)\) Concurrent Mark Cycle ([0-9.]+)ms$')
 AGE_TOTAL = re.compile(r'^((?:\[[^\]]+\])+) GC\((\d+)\) - age +\d+: +\d+ bytes, +(\d+) total$')
 
 
@@ -28,9 +32,15 @@ def epoch_ms(decorations):
 
 
 def read(gc_log):
-    pauses, survivors = [], {}
+    pauses, survivors, cycles = [], {}, []
     for line in open(gc_log):
         line = line.rstrip()
+        c = MARK_CYCLE.match(line)
+        if c and epoch_ms(c.group(1)) is not None:
+            # logged when the cycle ends, with its duration
+            end = epoch_ms(c.group(1))
+            cycles.append((end - float(c.group(3)), end))
+            continue
         m = PAUSE.match(line)
         if m:
             pauses.append({'at': epoch_ms(m.group(1)), 'gc': int(m.group(2)), 'kind': m.group(3).strip(),
@@ -40,7 +50,7 @@ def read(gc_log):
         if a:
             # the last age line of a pause holds the total that survived it
             survivors[int(a.group(2))] = int(a.group(3))
-    return pauses, survivors
+    return pauses, survivors, cycles
 
 
 def percentile(values, q):
@@ -52,8 +62,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--gc-log', required=True, help='-Xlog:gc...:file=...:time output')
     p.add_argument('--json', required=True, help="the load test's --json output")
+    p.add_argument('--series', help="the load test's --latency-series output (per-second p99 by mark cycle)")
     args = p.parse_args()
-    pauses, survivors = read(args.gc_log)
+    pauses, survivors, cycles = read(args.gc_log)
+    series = list(csv.DictReader(open(args.series))) if args.series else []
     pauses = [x for x in pauses if x['at'] is not None]
     if not pauses:
         raise SystemExit('no pauses with a wall-clock time in %s: log with -Xlog:gc:file=...:time' % args.gc_log)
@@ -84,6 +96,19 @@ def main():
         if copied:
             print('  survivors after a young pause: mean %.1f MB, max %.1f MB (%d pauses with an age table)'
                   % (statistics.mean(copied) / 1e6, max(copied) / 1e6, len(copied)))
+        marking = [(a, b) for a, b in cycles if a < start + seconds * 1000 and b > start]
+        print('  %d concurrent mark cycles, %.0f ms of marking' % (len(marking), sum(b - a for a, b in marking)))
+        rows = [r for r in series if r['step'].split(' ')[-1].endswith(str(step.get('rate')))] if series else []
+        if rows and marking:
+            def overlapped(second):
+                lo, hi = start + int(second) * 1000, start + (int(second) + 1) * 1000
+                return any(a < hi and b > lo for a, b in marking)
+            during = [int(r['p99_ms']) for r in rows if overlapped(r['second'])]
+            other = [int(r['p99_ms']) for r in rows if not overlapped(r['second'])]
+            for name, values in (('seconds with marking', during), ('other seconds', other)):
+                if values:
+                    print('    %s: %d, p99 median %d ms, max %d' % (name, len(values), statistics.median(values),
+                                                                   max(values)))
 
 
 if __name__ == '__main__':

@@ -164,6 +164,8 @@ execution.checkpointing.savepoint-dir: file://$FLINK_DIR/savepoints
 # Where jobs run with --state-changelog write their state changes (a TaskManager setting; unused otherwise).
 state.changelog.storage: filesystem
 state.changelog.dstl.dfs.base-path: file://$FLINK_DIR/changelog
+# Flink's 1 MB upload buffer is a G1 humongous object in a heap of up to 4 GB (BENCHMARKS.md, "Humongous allocations").
+state.changelog.dstl.dfs.upload.buffer-size: 256kb
 # Completed checkpoints the REST API keeps (Flink's default is 10): the load test reads each step's checkpoint
 # statistics from it, and an exactly-once step with 1 s checkpoints has 30 or more.
 web.checkpoints.history: 100

@@ -53,13 +53,27 @@ final class AnswerCollector implements AutoCloseable {
     }
 
     /**
+     * Makes room for a step of {@code expectedAnswers} answers, so that nothing grows while it runs (from 512 KB on,
+     * each larger array would be a G1 humongous object, allocated in the middle of the step). The step's
+     * {@link #begin} follows.
+     */
+    synchronized void reserve(int expectedAnswers) {
+        answered.clear(expectedAnswers);
+        if (visible.length < expectedAnswers) {
+            visible = Arrays.copyOf(visible, expectedAnswers);
+            emit = Arrays.copyOf(emit, expectedAnswers);
+            created = Arrays.copyOf(created, expectedAnswers);
+        }
+    }
+
+    /**
      * Starts counting a new step: answers to event ids starting with {@code eventIdPrefix}; latencies only of events
      * created at or after {@code measureFromMillis} (the warm-up before it is not timed).
      */
     synchronized void begin(String eventIdPrefix, long measureFromMillis) {
         this.prefix = eventIdPrefix;
         this.measureFromMillis = measureFromMillis;
-        this.answered = new FingerprintSet();
+        answered.clear(0);
         duplicates = 0;
         foreign = 0;
         undecodable = 0;

@@ -377,6 +377,7 @@ public final class LoadTest implements Callable<Integer> {
         long limit = unpaced ? maxEvents : Math.round(target * duration.toMillis() / 1000.0);
         String prefix = c.tag() + "-" + (label != null ? label : unpaced ? MAX : rate.replace(".", "_"));
         List<Session> stepSessions = SessionInterleaving.interleaved(c.cursor().next(limit), interleave);
+        answers.reserve((int) Math.min(limit, stepSessions.stream().mapToLong(Session::length).sum()));
         // Start the step from a collected heap, while no events flow: otherwise the step's sessions (about 12 MB for
         // 300,000 events) and what the warm-up left alive would be copied between survivor spaces by every young
         // collection of the step, and in embedded mode those pauses stop the job too (the GC age table of a 60 s step:

@@ -17,12 +17,46 @@ package org.streamrec.flink.replay;
  */
 public final class FingerprintSet {
 
-    private static final int INITIAL_SLOTS = 1 << 16;
+    private static final int MIN_SLOTS = 1 << 10;
 
     /** 0 marks an empty slot; fingerprint 0 is tracked by {@link #hasZero}. */
-    private long[] slots = new long[INITIAL_SLOTS];
+    private long[] slots;
     private boolean hasZero;
     private int size;
+
+    public FingerprintSet() {
+        this(0);
+    }
+
+    /**
+     * A set that holds {@code expectedSize} strings without growing. Growing allocates a table twice as large, and from
+     * 65,536 slots (512 KB) on that is a humongous object for G1 (with 1 MB regions), which can start a concurrent
+     * cycle in the middle of a load-test step; sized up front, a step's sets are allocated before its clock starts.
+     */
+    public FingerprintSet(int expectedSize) {
+        slots = new long[slotsFor(expectedSize)];
+    }
+
+    /** Empties the set, keeping its table unless {@code expectedSize} needs a larger one. */
+    public void clear(int expectedSize) {
+        int needed = slotsFor(expectedSize);
+        if (needed > slots.length) {
+            slots = new long[needed];
+        } else {
+            java.util.Arrays.fill(slots, 0);
+        }
+        hasZero = false;
+        size = 0;
+    }
+
+    /** The table size (a power of two) that keeps {@code expectedSize} fingerprints at most half full. */
+    private static int slotsFor(int expectedSize) {
+        int slots = MIN_SLOTS;
+        while (slots < 2L * expectedSize) {
+            slots *= 2;
+        }
+        return slots;
+    }
 
     /** Adds {@code id}; false if it was there already. */
     public boolean add(String id) {

@@ -90,8 +90,9 @@ public final class Replayer {
         Callback malformedCallback = acknowledging(malformedAcked, failed, firstFailure);
 
         TimeOrderedEvents order = new TimeOrderedEvents(sessions);
-        FingerprintSet sessionsSent = new FingerprintSet();
-        FingerprintSet users = new FingerprintSet();
+        // Sized up front: no table grows (a G1 humongous allocation from 512 KB on) while the events are paced.
+        FingerprintSet sessionsSent = new FingerprintSet(sessions.size());
+        FingerprintSet users = new FingerprintSet(sessions.size());
         long sent = 0;
         int malformedSent = 0;
         Instant firstEventTime = null;

@@ -23,8 +23,27 @@ class FingerprintSetTest {
     }
 
     @Test
+    void aClearedSetCountsAgainFromNothing() {
+        FingerprintSet set = new FingerprintSet(1_000);
+        for (int i = 0; i < 3_000; i++) {
+            set.add("warm-up-" + i);
+        }
+        set.addFingerprint(0);
+        set.clear(10);
+        assertThat(set.size()).isZero();
+        assertThat(set.add("warm-up-7")).as("gone with the clear").isTrue();
+        assertThat(set.addFingerprint(0)).isTrue();
+        set.clear(100_000);
+        for (int i = 0; i < 100_000; i++) {
+            assertThat(set.add("step-" + i)).isTrue();
+        }
+        assertThat(set.add("step-99999")).isFalse();
+        assertThat(set.size()).isEqualTo(100_000);
+    }
+
+    @Test
     void theFingerprintThatMarksEmptySlotsIsStillASetMember() {
-        FingerprintSet set = new FingerprintSet();
+        FingerprintSet set = new FingerprintSet(1 << 15);
         assertThat(set.addFingerprint(0)).isTrue();
         assertThat(set.addFingerprint(0)).isFalse();
         assertThat(set.addFingerprint(1L << 16)).isTrue();

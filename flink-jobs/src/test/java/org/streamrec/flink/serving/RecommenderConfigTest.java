@@ -189,6 +189,10 @@ class RecommenderConfigTest {
         RecommenderJob.useFileChangelogStorage(cluster, dir.resolve("changelog"));
         assertThat(cluster.get(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE)).isEqualTo("filesystem");
         assertThat(cluster.get(FsStateChangelogOptions.BASE_PATH)).isEqualTo(dir.resolve("changelog").toUri().toString());
+        // below half of G1's smallest region (1 MB), where an array stops being humongous
+        assertThat(cluster.get(FsStateChangelogOptions.UPLOAD_BUFFER_SIZE).getBytes())
+                .isLessThan(MemorySize.parse("512kb").getBytes() - 64)
+                .isLessThan(FsStateChangelogOptions.UPLOAD_BUFFER_SIZE.defaultValue().getBytes());
     }
 
     @Test
