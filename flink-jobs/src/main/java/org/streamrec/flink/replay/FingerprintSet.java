@@ -1,5 +1,7 @@
 package org.streamrec.flink.replay;
 
+import java.util.Arrays;
+
 /**
  * Distinct strings (event, session or user ids), kept as 64-bit fingerprints in one open-addressing {@code long[]}:
  * for counting what a replay or a load-test step has seen.
@@ -43,7 +45,7 @@ public final class FingerprintSet {
         if (needed > slots.length) {
             slots = new long[needed];
         } else {
-            java.util.Arrays.fill(slots, 0);
+            Arrays.fill(slots, 0);
         }
         hasZero = false;
         size = 0;
