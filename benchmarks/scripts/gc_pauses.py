@@ -36,10 +36,11 @@ def read(gc_log):
     for line in open(gc_log):
         line = line.rstrip()
         c = MARK_CYCLE.match(line)
-        if c and epoch_ms(c.group(1)) is not None:
+        if c:
             # logged when the cycle ends, with its duration
             end = epoch_ms(c.group(1))
-            cycles.append((end - float(c.group(3)), end))
+            if end is not None:
+                cycles.append((end - float(c.group(3)), end))
             continue
         m = PAUSE.match(line)
         if m:

@@ -11,8 +11,8 @@ import java.util.Arrays;
  * strings and nodes) lived just long enough to be copied from survivor space to survivor space by every young
  * collection: with the step's session list they made up much of the 35-53 MB that survived each young pause, and
  * those pauses (25-45 ms every 1.5-4 s) held every answer up (BENCHMARKS.md, "Garbage collection in the load test's
- * JVM"). One primitive array is never copied by a young collection. Hand-written because the JDK has no primitive set and these counts do not justify a collections
- * library in the jobs' jar.
+ * JVM"). One primitive array is never copied by a young collection. Hand-written because the JDK has no primitive set
+ * and these counts do not justify a collections library in the jobs' jar.
  *
  * <p>Two different strings share a fingerprint with probability about 2^-64 per pair (about 10^-9 for 300,000
  * strings), which would count the second as seen. Not thread-safe.

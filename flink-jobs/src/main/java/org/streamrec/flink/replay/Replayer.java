@@ -90,9 +90,11 @@ public final class Replayer {
         Callback malformedCallback = acknowledging(malformedAcked, failed, firstFailure);
 
         TimeOrderedEvents order = new TimeOrderedEvents(sessions);
-        // Sized up front: no table grows (a G1 humongous allocation from 512 KB on) while the events are paced.
-        FingerprintSet sessionsSent = new FingerprintSet(sessions.size());
-        FingerprintSet users = new FingerprintSet(sessions.size());
+        // Sized up front: no table grows (a G1 humongous allocation from 512 KB on) while the events are paced. Each
+        // sent event adds at most one session and one user.
+        int expected = (int) Math.min(sessions.size(), validTotal);
+        FingerprintSet sessionsSent = new FingerprintSet(expected);
+        FingerprintSet users = new FingerprintSet(expected);
         long sent = 0;
         int malformedSent = 0;
         Instant firstEventTime = null;

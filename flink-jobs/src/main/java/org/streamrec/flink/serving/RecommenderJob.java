@@ -221,7 +221,7 @@ public final class RecommenderJob {
      * (one upload every 1.6 s in the load test at 5,000 events/s), and there those allocations started G1 concurrent
      * cycles (BENCHMARKS.md, "Humongous allocations"). A smaller buffer only means more write calls per upload.
      */
-    public static final MemorySize CHANGELOG_UPLOAD_BUFFER = MemorySize.parse("256kb");
+    private static final MemorySize CHANGELOG_UPLOAD_BUFFER = MemorySize.parse("256kb");
 
     // ------------------------------------------------------------------ Kafka wiring
 
