@@ -4,7 +4,9 @@
 # target/loadtest-models and reused, or --model DIR), and the replay at 1k, 5k, 10k, 20k events/s and as fast as
 # possible, for at-least-once and exactly-once, each combination of the swept settings (--parallelism,
 # --batch-max-size, --batch-max-delay take comma-separated lists) as its own job on fresh topics, each job first
-# running an unreported warm-up step (--warmup-step RATE:DURATION, default 5000:60s, or none). Prints per step:
+# running an unreported warm-up step (--warmup-step RATE:DURATION, default 5000:60s, or none) during which the
+# harness requests 200 checkpoints one by one (--warmup-checkpoints N; the checkpoint path JIT-compiled as in a job
+# that has run for an hour, BENCHMARKS.md "Checkpoints the JIT had not compiled"). Prints per step:
 # throughput, events in flight, the job's consumer-group lag (it moves only when a checkpoint commits the source's
 # offsets: what kafka-consumer-groups.sh shows an operator), p50/p95/p99/max latency from event creation to a
 # read_committed consumer, the step's checkpoints (count, longest synchronous part and alignment, from Flink's REST

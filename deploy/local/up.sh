@@ -15,9 +15,9 @@
 #   --serving-arg ARG    extra argument for RecommenderJob (repeatable), e.g. --serving-arg=--checkpoint-interval=2s
 #   --trainer-arg ARG    extra argument for TrainerJob (repeatable)
 # Ports and sizes: see common.sh (TM_SLOTS: task slots of the TaskManager; deploy/loadtest.sh --cluster local sets
-# it to its largest --parallelism). TM_JAVA_OPTS: extra JVM flags of the TaskManager, split at spaces, e.g.
-# TM_JAVA_OPTS="-Xlog:gc:file=/tmp/tm-gc.log" or a profiler's -agentpath (the JVM is started here, not by Flink's
-# scripts, so env.java.opts.taskmanager does not apply). Then: deploy/local/replay.sh, status.sh, stop.sh;
+# it to its largest --parallelism). TM_JAVA_OPTS / JM_JAVA_OPTS: extra JVM flags of the TaskManager / JobManager,
+# split at spaces, e.g. TM_JAVA_OPTS="-Xlog:gc:file=/tmp/tm-gc.log" or a profiler's -agentpath (the JVMs are started
+# here, not by Flink's scripts, so env.java.opts.taskmanager/jobmanager do not apply). Then: deploy/local/replay.sh, status.sh, stop.sh;
 # submit.sh submits a job.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -241,7 +241,8 @@ flink_jvm() { # name
 read -r -a JM_LOG <<< "$(flink_jvm jobmanager)"
 read -r -a TM_LOG <<< "$(flink_jvm taskmanager)"
 
-start_process jobmanager "$JAVA" "${JM_JVM[@]}" "${MODULE_FLAGS[@]}" "${JM_LOG[@]}" -cp "$FLINK_CP" \
+read -r -a JM_EXTRA <<< "${JM_JAVA_OPTS:-}"
+start_process jobmanager "$JAVA" "${JM_JVM[@]}" "${JM_EXTRA[@]}" "${MODULE_FLAGS[@]}" "${JM_LOG[@]}" -cp "$FLINK_CP" \
     org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
     --configDir "$FLINK_CONF_DIR" --executionMode cluster "${JM_DYNAMIC[@]}"
 wait_port "$FLINK_REST_PORT" 90 "Flink JobManager (REST)" jobmanager

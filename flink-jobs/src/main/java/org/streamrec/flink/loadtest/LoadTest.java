@@ -117,6 +117,17 @@ public final class LoadTest implements Callable<Integer> {
                     + " 0.05-0.13 after 60 s), hence the default (default: ${DEFAULT-VALUE}).")
     String warmupStep;
 
+    @Option(names = "--warmup-checkpoints", defaultValue = "200",
+            description = "Checkpoints the harness requests one after another from the warm-up step's start, besides the "
+                    + "job's periodic ones (those its traffic leaves undone follow it, the job idle, for up to 60 s): the "
+                    + "JIT compiles a checkpoint method after about 200 runs, so without them every checkpoint of a "
+                    + "measured step pays compilations a long-running job has behind it; 0 for none (default: "
+                    + "${DEFAULT-VALUE}).")
+    int warmupCheckpoints;
+
+    /** How long the warm-up's checkpoint requests may go on after its traffic, the job idle (about 20 ms each). */
+    private static final Duration WARMUP_CHECKPOINTS_AFTER_TRAFFIC = Duration.ofSeconds(60);
+
     @Option(names = "--cluster", defaultValue = "embedded",
             description = "embedded: broker and Flink MiniCluster in this JVM; local: deploy/local's broker, JobManager and"
                     + " TaskManager, each its own process, the job jar submitted to it (default: ${DEFAULT-VALUE}).")
@@ -257,6 +268,9 @@ public final class LoadTest implements Callable<Integer> {
         if (!clusterMode.equals("embedded") && !clusterMode.equals("local")) {
             throw new IllegalArgumentException("--cluster takes embedded or local, not " + clusterMode);
         }
+        if (warmupCheckpoints < 0) {
+            throw new IllegalArgumentException("--warmup-checkpoints must not be negative, was " + warmupCheckpoints);
+        }
         if (clusterMode.equals("local") && !flinkConf.isEmpty()) {
             throw new IllegalArgumentException("--flink-conf applies to --cluster embedded only; set "
                     + flinkConf.keySet() + " in deploy/local's Flink configuration instead");
@@ -340,9 +354,19 @@ public final class LoadTest implements Callable<Integer> {
                 StepContext context = new StepContext(deployment, job, new FlinkRest(deployment.webUi()), settings, tag,
                         config.eventsTopic(), producer, answers, lag, cursor);
                 if (warm != null) {
-                    StepResult w = runStep(context, warm.rate(), warm.duration(), "warmup");
-                    say("%s: warm-up step (not reported): %s events/s for %d s, sent %,d, answered %,d, p99 %d ms", tag,
-                            w.rate(), warm.duration().toSeconds(), w.sent(), w.answered(), w.visibleP99Ms());
+                    StepResult w;
+                    int checkpointsInTraffic;
+                    int checkpointsDone;
+                    try (CheckpointWarmer warmer = CheckpointWarmer.start(context.rest(), job.id(), warmupCheckpoints,
+                            line -> say("%s: %s", tag, line))) {
+                        w = runStep(context, warm.rate(), warm.duration(), "warmup");
+                        checkpointsInTraffic = warmer.completed();
+                        checkpointsDone = warmer.finish(WARMUP_CHECKPOINTS_AFTER_TRAFFIC);
+                    }
+                    say("%s: warm-up step (not reported): %s events/s for %d s, sent %,d, answered %,d, p99 %d ms, "
+                                    + "%d of %d requested checkpoints (%d during its traffic)", tag, w.rate(),
+                            warm.duration().toSeconds(), w.sent(), w.answered(), w.visibleP99Ms(), checkpointsDone,
+                            warmupCheckpoints, checkpointsInTraffic);
                     checkConsumer(answers);
                 }
                 for (String rate : rates) {
@@ -692,6 +716,7 @@ public final class LoadTest implements Callable<Integer> {
         m.put("durationSeconds", duration.toMillis() / 1000.0);
         m.put("warmupSeconds", warmup.toMillis() / 1000.0);
         m.put("warmupStep", warmupStep);
+        m.put("warmupCheckpoints", warmupCheckpoints);
         m.put("parallelism", parallelism);
         m.put("taskSlots", slots);
         m.put("partitions", partitions);

@@ -8,14 +8,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.LongPredicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The few Flink REST calls the local scripts and the load test need (jobs, TaskManagers, cancel, checkpoint statistics),
- * with the JDK's HTTP client.
+ * The few Flink REST calls the local scripts and the load test need (jobs, TaskManagers, cancel, checkpoint statistics,
+ * checkpoints on request), with the JDK's HTTP client.
  */
 public final class FlinkRest {
 
@@ -77,6 +78,39 @@ public final class FlinkRest {
         if (response.statusCode() / 100 != 2) {
             throw new IOException("PATCH " + uri + ": HTTP " + response.statusCode() + " " + response.body());
         }
+    }
+
+    /**
+     * Asks the JobManager for a checkpoint now, besides the periodic ones ({@code POST /jobs/<id>/checkpoints});
+     * returns the request's id for {@link #requestedCheckpoint}.
+     */
+    public String requestCheckpoint(String jobId) throws IOException, InterruptedException {
+        URI uri = base.resolve("jobs/" + jobId + "/checkpoints");
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("POST " + uri + ": HTTP " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body()).path("request-id").asText();
+    }
+
+    /**
+     * The id of the checkpoint {@link #requestCheckpoint} asked for once it has completed, empty while it is in
+     * progress; an IOException with Flink's reason when it failed.
+     */
+    public OptionalLong requestedCheckpoint(String jobId, String requestId) throws IOException, InterruptedException {
+        JsonNode result = get("jobs/" + jobId + "/checkpoints/" + requestId);
+        if (!"COMPLETED".equals(result.path("status").path("id").asText())) {
+            return OptionalLong.empty();
+        }
+        JsonNode operation = result.path("operation");
+        if (operation.hasNonNull("failureCause")) {
+            // Flink serializes the cause as its class, stack trace and Java-serialized bytes: the trace's first line says it.
+            String trace = operation.path("failureCause").path("stack-trace").asText(operation.path("failureCause").toString());
+            throw new IOException("checkpoint request " + requestId + " failed: " + trace.lines().findFirst().orElse(trace));
+        }
+        return OptionalLong.of(operation.path("checkpointId").asLong());
     }
 
     /** Number of TaskManagers registered and their free/total slots, as {@code [taskManagers, freeSlots, totalSlots]}. */

@@ -7,6 +7,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A short run of the load harness with everything real (broker, MiniCluster job with RocksDB, replay, the
  * read_committed consumer, diginetica's 43,097 items): every event of every step is answered exactly once under both
- * delivery guarantees, the warm-up step of each job is not among the results, and the CSV/JSON outputs hold one row
+ * delivery guarantees, the warm-up step of each job is not among the results and requests its checkpoints, and the
+ * CSV/JSON outputs hold one row
  * per step. Only counts are asserted, never times: the
  * machine is shared.
  */
@@ -32,6 +35,7 @@ class LoadTestIT {
         LoadTest test = LoadTest.parse(new PrintWriter(log, true),
                 "--epochs", "0", "--model-cache", temp.resolve("models").toString(),
                 "--rates", "400,max", "--duration", "3s", "--warmup", "0s", "--max-events", "4000", "--warmup-step", "200:1s",
+                "--warmup-checkpoints", "3",
                 "--checkpoint-interval", "500ms", "--csv", csv.toString(), "--json", json.toString());
 
         LoadTest.Report report = test.run();
@@ -74,5 +78,16 @@ class LoadTestIT {
                 "scoring_batches", "mean_batch_rows", "items_scored_in_full_share", "started_at_epoch_ms");
         assertThat(Files.readString(json)).contains("\"steps\"", "\"exactly-once\"");
         assertThat(log.toString()).contains("load test summary").contains("warm-up step (not reported)");
+        // Each job's warm-up requested its checkpoints one by one through the REST API, and all completed (those its
+        // traffic left undone after it).
+        Matcher warmups = Pattern.compile("warm-up step \\(not reported\\).*, (\\d+) of 3 requested checkpoints \\((\\d+) during its traffic\\)")
+                .matcher(log.toString());
+        int jobsWarmed = 0;
+        while (warmups.find()) {
+            assertThat(Integer.parseInt(warmups.group(1))).as("checkpoints of the warm-up\n%s", log).isEqualTo(3);
+            assertThat(Integer.parseInt(warmups.group(2))).isBetween(0, 3);
+            jobsWarmed++;
+        }
+        assertThat(jobsWarmed).isEqualTo(2);
     }
 }

@@ -109,6 +109,15 @@ class LoadTestOptionsTest {
         assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
         assertThat(parse().warmupStep).isEqualTo("5000:60s");
     }
+
+    @Test
+    void theWarmupRequestsTwoHundredCheckpointsUnlessToldOtherwise() {
+        assertThat(parse().warmupCheckpoints).isEqualTo(200);
+        assertThat(parse("--warmup-checkpoints", "0").warmupCheckpoints).isZero();
+        assertThatThrownBy(() -> parse("--warmup-checkpoints", "-1").run())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--warmup-checkpoints");
+    }
+
     @Test
     void checkpointSummaryKeepsTheStepsCheckpointsAndTheirLongestParts() {
         List<FlinkRest.CheckpointStat> history = List.of(
