@@ -17,9 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A short run of the load harness with everything real (broker, MiniCluster job with RocksDB, replay, the
  * read_committed consumer, diginetica's 43,097 items): every event of every step is answered exactly once under both
  * delivery guarantees, the warm-up step of each job is not among the results and requests its checkpoints, and the
- * CSV/JSON outputs hold one row
- * per step. Only counts are asserted, never times: the
- * machine is shared.
+ * CSV/JSON outputs hold one row per step. Only counts are asserted, never times: the machine is shared.
  */
 @Tag("e2e")
 class LoadTestIT {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * everything at the end. This JVM runs only the replay and the answer consumer. Asserted: every event of every
  * reported step answered exactly once, CPU and RSS read from /proc for each of the four processes, the job's
  * consumer-group lag read (and back to 0 once the offsets of the last checkpoint are committed), the warm-up step
- * absent from the results, and every process stopped. Counts only, never times: the machine is shared.
+ * absent from the results and its checkpoint requests completed, and every process stopped. Counts only, never times: the machine is shared.
  *
  * <p>Like {@code LocalClusterE2EIT}, it runs after this build has packaged the job jar (the harness passes
  * {@code STREAMREC_NO_BUILD=1} to the scripts); it has a run directory of its own.
@@ -41,6 +42,9 @@ class LoadTestLocalClusterIT {
                 "--cluster", "local", "--repo-dir", repo.toString(), "--run-dir", runDir.toString(),
                 "--epochs", "0", "--model-cache", temp.resolve("models").toString(),
                 "--rates", "400", "--duration", "3s", "--warmup", "0s", "--warmup-step", "200:2s",
+                // A few checkpoint requests through the standalone JobManager's REST API, not the 200 that would add
+                // seconds of idle checkpoints to each job here.
+                "--warmup-checkpoints", "2",
                 "--parallelism", "1", "--checkpoint-interval", "500ms", "--csv", csv.toString(), "--json", json.toString());
 
         LoadTest.Report report;
@@ -56,6 +60,9 @@ class LoadTestLocalClusterIT {
                 org.assertj.core.groups.Tuple.tuple("at-least-once", "400", 1),
                 org.assertj.core.groups.Tuple.tuple("exactly-once", "400", 1));
         assertThat(log.toString()).contains("warm-up step (not reported)");
+        // Each job's warm-up got its checkpoints from the standalone JobManager's REST API.
+        assertThat(Pattern.compile("warm-up step \\(not reported\\).*, 2 of 2 requested checkpoints").matcher(log.toString())
+                .results().count()).as("warm-ups with both checkpoints\n%s", log).isEqualTo(2);
         for (StepResult step : steps) {
             String where = step.guarantee() + "\n" + log;
             assertThat(step.sent()).as("sent in %s", where).isEqualTo(1200);
