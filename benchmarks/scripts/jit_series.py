@@ -15,10 +15,12 @@ deoptimisation is not a compilation) and the p99 of the events created in that s
 JobManager's log) it marks the seconds in which a checkpoint was triggered. Then, per JVM, the compilations in the
 step and the median p99 of the seconds with at least --burst compilations in any JVM against the other seconds.
 """
-import argparse, csv, datetime, json, re, statistics
+import argparse, csv, json, re, statistics
+
+from gc_pauses import epoch_ms  # the same -Xlog time decoration
 
 # [2026-12-06T19:38:26.783+0000]    1       3       java.lang.Object::<init> (1 bytes)
-COMPILATION = re.compile(r'^\[(\d{4}-\d\d-\d\dT[^\]]+)\](?:\[[^\]]*\])*\s+\d+\s')
+COMPILATION = re.compile(r'^((?:\[[^\]]+\])+)\s+\d+\s')
 # 2026-12-06 18:54:58,613 INFO  ...CheckpointCoordinator [] - Triggering checkpoint 8 (...) @ 1796583298612 for job ...
 TRIGGER = re.compile(r'Triggering checkpoint \d+ .* @ (\d+) for job')
 
@@ -28,7 +30,9 @@ def compilation_times(path):
     for line in open(path, errors='replace'):
         m = COMPILATION.match(line)
         if m and 'made not entrant' not in line and 'made zombie' not in line:
-            times.append(datetime.datetime.strptime(m.group(1), '%Y-%m-%dT%H:%M:%S.%f%z').timestamp() * 1000)
+            t = epoch_ms(m.group(1))
+            if t is not None:
+                times.append(t)
     return times
 
 

@@ -17,8 +17,8 @@
 # Ports and sizes: see common.sh (TM_SLOTS: task slots of the TaskManager; deploy/loadtest.sh --cluster local sets
 # it to its largest --parallelism). TM_JAVA_OPTS / JM_JAVA_OPTS: extra JVM flags of the TaskManager / JobManager,
 # split at spaces, e.g. TM_JAVA_OPTS="-Xlog:gc:file=/tmp/tm-gc.log" or a profiler's -agentpath (the JVMs are started
-# here, not by Flink's scripts, so env.java.opts.taskmanager/jobmanager do not apply). Then: deploy/local/replay.sh, status.sh, stop.sh;
-# submit.sh submits a job.
+# here, not by Flink's scripts, so env.java.opts.taskmanager/jobmanager do not apply). Then: deploy/local/replay.sh,
+# status.sh, stop.sh; submit.sh submits a job.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

@@ -55,7 +55,7 @@ final class CheckpointWarmer implements AutoCloseable {
 
     private void run() {
         try {
-            for (int i = 0; i < requests && !Thread.currentThread().isInterrupted(); i++) {
+            while (completed.get() < requests && !Thread.currentThread().isInterrupted()) {
                 String request = rest.requestCheckpoint(jobId);
                 long deadline = System.nanoTime() + CHECKPOINT_LIMIT.toNanos();
                 OptionalLong id = rest.requestedCheckpoint(jobId, request);

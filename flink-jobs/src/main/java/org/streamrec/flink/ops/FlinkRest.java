@@ -46,13 +46,23 @@ public final class FlinkRest {
     }
 
     public JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("GET " + base.resolve(path) + ": HTTP " + response.statusCode() + " " + response.body());
+        return JSON.readTree(send("GET", path, null));
+    }
+
+    /** Sends one request with {@code jsonBody} (null: none) and returns the response body; an IOException unless 2xx. */
+    private String send(String method, String path, String jsonBody) throws IOException, InterruptedException {
+        URI uri = base.resolve(path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        if (jsonBody == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
         }
-        return JSON.readTree(response.body());
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException(method + " " + uri + ": HTTP " + response.statusCode() + " " + response.body());
+        }
+        return response.body();
     }
 
     public List<Job> jobs() throws IOException, InterruptedException {
@@ -72,12 +82,7 @@ public final class FlinkRest {
 
     /** Asks the JobManager to cancel the job ({@code PATCH /jobs/<id>?mode=cancel}); returns at once. */
     public void cancel(String jobId) throws IOException, InterruptedException {
-        URI uri = base.resolve("jobs/" + jobId + "?mode=cancel");
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException("PATCH " + uri + ": HTTP " + response.statusCode() + " " + response.body());
-        }
+        send("PATCH", "jobs/" + jobId + "?mode=cancel", null);
     }
 
     /**
@@ -85,14 +90,7 @@ public final class FlinkRest {
      * returns the request's id for {@link #requestedCheckpoint}.
      */
     public String requestCheckpoint(String jobId) throws IOException, InterruptedException {
-        URI uri = base.resolve("jobs/" + jobId + "/checkpoints");
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException("POST " + uri + ": HTTP " + response.statusCode() + " " + response.body());
-        }
-        return JSON.readTree(response.body()).path("request-id").asText();
+        return JSON.readTree(send("POST", "jobs/" + jobId + "/checkpoints", "{}")).path("request-id").asText();
     }
 
     /**

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * everything at the end. This JVM runs only the replay and the answer consumer. Asserted: every event of every
  * reported step answered exactly once, CPU and RSS read from /proc for each of the four processes, the job's
  * consumer-group lag read (and back to 0 once the offsets of the last checkpoint are committed), the warm-up step
- * absent from the results and its checkpoint requests completed, and every process stopped. Counts only, never times: the machine is shared.
+ * absent from the results and its checkpoint requests completed, and every process stopped. Counts only, never
+ * times: the machine is shared.
  *
  * <p>Like {@code LocalClusterE2EIT}, it runs after this build has packaged the job jar (the harness passes
  * {@code STREAMREC_NO_BUILD=1} to the scripts); it has a run directory of its own.
