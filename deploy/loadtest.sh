@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end load test of the serving job (org.streamrec.flink.loadtest.LoadTest): a Kafka broker, the
+# End-to-end load test of the serving job (org.streamrec.tools.loadtest.LoadTest): a Kafka broker, the
 # RecommenderJob with RocksDB state, GRU4Rec over diginetica's 43,097 items (hidden 100; built once into
 # target/loadtest-models and reused, or --model DIR), and the replay at 1k, 5k, 10k, 20k events/s and as fast as
 # possible, for at-least-once and exactly-once, each combination of the swept settings (--parallelism,
@@ -41,10 +41,10 @@ done
 if [[ -z "$LOCAL" ]]; then
   # The embedded JVM holds the TaskManager, and a Flink TaskManager starts with -Xms equal to -Xmx: a heap that G1
   # may not shrink keeps its young generation large and its occupancy low (BENCHMARKS.md, "Humongous allocations").
-  JAVA_OPTS="${JAVA_OPTS:--Xms2g -Xmx2g}" exec "$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
+  JAVA_OPTS="${JAVA_OPTS:--Xms2g -Xmx2g}" exec "$REPO_DIR/deploy/run-java.sh" org.streamrec.tools.loadtest.LoadTest "$@"
 fi
 
 export STREAMREC_RUN_DIR="${STREAMREC_RUN_DIR:-$REPO_DIR/deploy/local/run/loadtest}"
 # The harness normally stops the deployment itself; this catches a harness that was killed or crashed.
 trap '"$REPO_DIR/deploy/local/stop.sh" >/dev/null 2>&1 || true' EXIT
-"$REPO_DIR/deploy/run-java.sh" org.streamrec.flink.loadtest.LoadTest "$@"
+"$REPO_DIR/deploy/run-java.sh" org.streamrec.tools.loadtest.LoadTest "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a main class of flink-jobs (with schemas and model-core) in a plain JVM: builds the jars with ./mvnw when
+# Runs a main class of the tools module (with flink-jobs, schemas and model-core) in a plain JVM: builds the jars with ./mvnw when
 # they are missing or older than the sources, then starts java with the parent pom's JVM flags (the --add-opens
 # list Flink needs on Java 17 and --add-modules=jdk.incubator.vector) and OMP_NUM_THREADS=1.
 #
@@ -17,21 +17,21 @@ MAIN_CLASS="$1"
 shift
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-CLASSPATH_FILE=flink-jobs/target/runtime-classpath.txt
-find_jar() { ls flink-jobs/target/flink-jobs-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n 1 || true; }
+CLASSPATH_FILE=tools/target/runtime-classpath.txt
+find_jar() { ls tools/target/tools-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n 1 || true; }
 JAR="$(find_jar)"
 
 stale() {
   [[ -z "$JAR" || ! -f "$CLASSPATH_FILE" ]] && return 0
   # Any main source, schema, resource or pom newer than the packaged jar means the jars are out of date.
-  [[ -n "$(find pom.xml schemas model-core flink-jobs -newer "$JAR" -type f \
+  [[ -n "$(find pom.xml schemas model-core flink-jobs tools -newer "$JAR" -type f \
       \( -path '*/src/main/*' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]
 }
 
 if [[ -z "${STREAMREC_NO_BUILD:-}" ]] && stale; then
-  echo "[streamrec] building: ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package" >&2
+  echo "[streamrec] building: ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl tools -am" >&2
   # shellcheck disable=SC2086
-  ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package
+  ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl tools -am
   JAR="$(find_jar)"
 else
   echo "[streamrec] jars are up to date, not rebuilding" >&2
@@ -44,7 +44,7 @@ if [[ -z "$JVM_MODULE_FLAGS" ]]; then
   exit 2
 fi
 
-# One OpenMP/BLAS thread per JVM: on small machines two were slower than one (DESIGN.md §6).
+# One OpenMP/BLAS thread per JVM: on small machines two were slower than one (docs/ARCHITECTURE.md, "Platform facts").
 export OMP_NUM_THREADS=1
 # shellcheck disable=SC2086
 exec "$JAVA" $JVM_MODULE_FLAGS ${JAVA_OPTS:--Xmx2g} \

@@ -2,7 +2,7 @@
 """CPU of each thread of a running JVM, sampled from /proc, and its split by second of a load-test step.
 
   # started next to the load test: waits for its JVM, samples until it exits
-  python3 benchmarks/scripts/thread_cpu.py sample --java-main org.streamrec.flink.loadtest.LoadTest --out threads.tsv &
+  python3 benchmarks/scripts/thread_cpu.py sample --java-main org.streamrec.tools.loadtest.LoadTest --out threads.tsv &
   deploy/loadtest.sh ... --json run.json
   # or a running JVM by pid: thread_cpu.py sample --pid PID --out threads.tsv [--every-ms 200]
   # afterwards:

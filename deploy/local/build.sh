@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure everything the local cluster runs exists: the job jar (flink-jobs-<version>-job.jar), the flink-jobs
-# jars for the tools (replay, topic setup, checks; deploy/run-java.sh), and the class paths of the Kafka broker and
+# Makes sure everything the local cluster runs exists: the job jar (flink-jobs-<version>-job.jar), the tools
+# module's jars (replay, topic setup, checks; deploy/run-java.sh), and the class paths of the Kafka broker and
 # the Flink cluster, resolved from Maven Central through deploy/local/maven/*.xml (nothing is copied or installed).
 #
 # Usage: deploy/local/build.sh        (up.sh and e2e-test.sh call it)
-# Builds with `./mvnw -B -q -DskipTests package -pl flink-jobs -am` when a jar is missing or older than a source or
+# Builds with `./mvnw -B -q -DskipTests package -pl tools -am` when a jar is missing or older than a source or
 # pom; STREAMREC_NO_BUILD=1 skips that (the e2e IT sets it: Maven has just packaged them); MVNW_ARGS=-o for offline.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -15,17 +15,17 @@ unset MAVEN_PROJECTBASEDIR MAVEN_CMD_LINE_ARGS MAVEN_ARGS
 
 jars_stale() {
   local jar; jar="$(job_jar)"
-  [[ -z "$jar" || ! -f flink-jobs/target/runtime-classpath.txt ]] && return 0
-  [[ -n "$(find pom.xml schemas model-core flink-jobs -newer "$jar" -type f \
+  [[ -z "$jar" || ! -f tools/target/runtime-classpath.txt ]] && return 0
+  [[ -n "$(find pom.xml schemas model-core flink-jobs tools -newer "$jar" -type f \
       \( -path '*/src/main/*' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit)" ]]
 }
 
 if [[ -n "${STREAMREC_NO_BUILD:-}" ]]; then
   [[ -n "$(job_jar)" ]] || die "STREAMREC_NO_BUILD is set but there is no $JOB_JAR_GLOB"
 elif jars_stale; then
-  log "building the job jar: ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl flink-jobs -am"
+  log "building the job jar: ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl tools -am"
   # shellcheck disable=SC2086
-  ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl flink-jobs -am
+  ./mvnw -B -q -DskipTests ${MVNW_ARGS:-} package -pl tools -am
 else
   log "job jar is up to date: $(job_jar)"
 fi

@@ -46,7 +46,7 @@ MODELS_DIR="${STREAMREC_MODELS_DIR:-$RUN_DIR/models}"
 JOB_JAR_GLOB="$REPO_DIR/flink-jobs/target/flink-jobs-*-job.jar"
 mkdir -p "$PID_DIR" "$LOG_DIR" "$CP_DIR"
 
-# One OpenMP/BLAS thread per JVM: on small machines two were slower than one (DESIGN.md §6).
+# One OpenMP/BLAS thread per JVM: on small machines two were slower than one (docs/ARCHITECTURE.md, "Platform facts").
 export OMP_NUM_THREADS=1
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -104,7 +104,7 @@ start_process() {
   log "started $name (PID $!), log $LOG_DIR/$name.log"
 }
 
-# Java tools of flink-jobs (replay, topic setup, checks) in a plain JVM, through deploy/run-java.sh.
+# Java tools of the tools module (replay, topic setup, checks) in a plain JVM, through deploy/run-java.sh.
 run_tool() {
   JAVA_OPTS="${TOOL_JAVA_OPTS:--Xmx1g}" "$REPO_DIR/deploy/run-java.sh" "$@"
 }

@@ -113,7 +113,7 @@ fi
 
 if [[ -n "$VALID" ]]; then
   CHECK_LOG="$LOG_DIR/check.log"
-  run_tool org.streamrec.flink.ops.LocalOps check --bootstrap-servers "$BOOTSTRAP" --expect-valid "$VALID" \
+  run_tool org.streamrec.tools.ops.LocalOps check --bootstrap-servers "$BOOTSTRAP" --expect-valid "$VALID" \
       --expect-invalid "$MALFORMED" --expect-announced-above "${MODEL_VERSION:-1}" --timeout "180 s" > "$CHECK_LOG" 2>&1
   grep -v '^CHECK ' "$CHECK_LOG" | grep -v -e '^\[streamrec\]' -e '^WARNING: Using incubator' | sed 's/^/  /'
   while read -r _ verdict name detail; do
@@ -122,7 +122,7 @@ if [[ -n "$VALID" ]]; then
   grep -q '^CHECK ' "$CHECK_LOG" || result FAIL output-check "no check ran; see $CHECK_LOG"
 fi
 
-if run_tool org.streamrec.flink.ops.LocalOps wait-jobs --flink-rest "$FLINK_REST" --job streamrec-recommender \
+if run_tool org.streamrec.tools.ops.LocalOps wait-jobs --flink-rest "$FLINK_REST" --job streamrec-recommender \
     --job streamrec-trainer --no-restarts --timeout "30 s" > "$LOG_DIR/jobs.log" 2>&1; then
   result PASS jobs-running "$(tail -n 1 "$LOG_DIR/jobs.log")"
 else

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replays a dataset into the local cluster's events topic: deploy/replay.sh (org.streamrec.flink.replay.ReplayTool)
+# Replays a dataset into the local cluster's events topic: deploy/replay.sh (org.streamrec.tools.replay.ReplayTool)
 # with --bootstrap-servers of the running local broker. All replay options apply (deploy/replay.sh --help).
 #
 # Usage: deploy/local/replay.sh DATASET [replay options]

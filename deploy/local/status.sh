@@ -21,5 +21,5 @@ if (( alive == 0 )); then
 fi
 echo "Flink web UI $FLINK_REST; Kafka $BOOTSTRAP"
 rc=0
-run_tool org.streamrec.flink.ops.LocalOps status --bootstrap-servers "$BOOTSTRAP" --flink-rest "$FLINK_REST" 2>/dev/null || rc=$?
+run_tool org.streamrec.tools.ops.LocalOps status --bootstrap-servers "$BOOTSTRAP" --flink-rest "$FLINK_REST" 2>/dev/null || rc=$?
 (( alive == 3 && rc == 0 ))

@@ -174,7 +174,7 @@ web.checkpoints.history: 100
 metrics.fetcher.update-interval: 1 s
 # ND4J and JavaCPP are on the cluster's class path (deploy/local/maven/flink-cluster.xml), not in the job jar;
 # parent-first makes every job use those classes even if a jar carries its own copy: a native library can be
-# loaded by one class loader per JVM only (DESIGN.md §6).
+# loaded by one class loader per JVM only (docs/ARCHITECTURE.md, "Platform facts").
 classloader.parent-first-patterns.additional: org.nd4j.;org.bytedeco.
 # RocksDB native metrics (state size): a few properties read per column family at every metrics update.
 state.backend.rocksdb.metrics.estimate-live-data-size: true
@@ -185,7 +185,7 @@ state.backend.rocksdb.metrics.size-all-mem-tables: true
 state.backend.rocksdb.metrics.block-cache-usage: true
 YAML
 if [[ -n "$PROMETHEUS" ]]; then
-  # Off by default and in CI: the reporter's HTTP server binds all interfaces (DESIGN.md §6).
+  # Off by default and in CI: the reporter's HTTP server binds all interfaces (docs/ARCHITECTURE.md, "Platform facts").
   cat >> "$FLINK_CONF_DIR/config.yaml" <<YAML
 # Prometheus reporter (up.sh --prometheus): JobManager and TaskManager each take one port of the range.
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
@@ -266,7 +266,7 @@ done
 log "Flink cluster up: web UI $FLINK_REST, $TM_SLOTS slots"
 
 # ------------------------------------------------------------------ topics, model, jobs
-run_tool org.streamrec.flink.ops.LocalOps create-topics --bootstrap-servers "$BOOTSTRAP" --partitions "$PARTITIONS"
+run_tool org.streamrec.tools.ops.LocalOps create-topics --bootstrap-servers "$BOOTSTRAP" --partitions "$PARTITIONS"
 
 if [[ -z "$SUBMIT_JOBS" ]]; then
   log "up in $((SECONDS - START)) s (no jobs submitted)"
@@ -287,7 +287,7 @@ if [[ -z "$MODEL" ]]; then
 fi
 MODEL_VERSION="$(sed -n 's/.*"version" *: *\([0-9]*\).*/\1/p' "$MODEL/manifest.json" | head -n 1)"
 echo "MODEL_VERSION=$MODEL_VERSION" >> "$RUN_DIR/ports.env"
-run_tool org.streamrec.flink.serving.AnnounceModel --snapshot "$MODEL" --snapshot-uri "file://$MODEL" \
+run_tool org.streamrec.tools.ops.AnnounceModel --snapshot "$MODEL" --snapshot-uri "file://$MODEL" \
     --bootstrap-servers "$BOOTSTRAP" --topic model-updates
 
 STORE="$RUN_DIR/model-store"
@@ -302,7 +302,7 @@ if [[ -n "$TRAINER" ]]; then
       --bootstrap-model "file://$MODEL" "${TRAINER_ARGS[@]}"
   JOBS+=(--job streamrec-trainer)
 fi
-run_tool org.streamrec.flink.ops.LocalOps wait-jobs --flink-rest "$FLINK_REST" "${JOBS[@]}" --timeout "180 s"
+run_tool org.streamrec.tools.ops.LocalOps wait-jobs --flink-rest "$FLINK_REST" "${JOBS[@]}" --timeout "180 s"
 
 log "up in $((SECONDS - START)) s: Kafka $BOOTSTRAP, Flink web UI $FLINK_REST, model v$MODEL_VERSION ($MODEL)"
 log "next: deploy/local/replay.sh ../shared/data/rsc15-100k/yoochoose-clicks-100k_test.txt --rate 500; deploy/local/status.sh; deploy/local/stop.sh"

@@ -42,8 +42,8 @@ final class BenchModels {
     }
 
     /**
-     * ND4J starts one OpenMP thread per core unless told otherwise, and two were slower than one here (DESIGN.md
-     * §6); the variable must be set before the JVM starts, so a fork without it would measure something else.
+     * ND4J starts one OpenMP thread per core unless told otherwise, and two were slower than one here
+     * (docs/ARCHITECTURE.md, "Platform facts"); the variable must be set before the JVM starts, so a fork without it would measure something else.
      */
     static void requireSingleBlasThread() {
         if (!"1".equals(System.getenv("OMP_NUM_THREADS"))) {

@@ -10,7 +10,7 @@ import org.streamrec.model.NextItemScorer;
 import org.streamrec.model.TopK;
 
 /**
- * The offline next-item protocol of GRU4Rec, SR-GNN and session-rec (DESIGN.md §4, shared/data/README.md):
+ * The offline next-item protocol of GRU4Rec, SR-GNN and session-rec (shared/data/README.md):
  * for every test session (i1..in), every k = 1..n-1, feed i1..ik to a fresh session state and rank all items the
  * scorer knows against the target i(k+1).
  *

@@ -29,7 +29,7 @@ import org.streamrec.data.SessionDataset;
  *   <li>Adagrad with momentum ({@code IndexedAdagradM}, eps 1e-6): dense for the GRU weights, sparse
  *       (only the rows in the batch, duplicate rows summed first) for item embeddings and biases.</li>
  * </ul>
- * Big products run as {@code Nd4j.gemm}; the element-wise work runs on Java arrays (DESIGN.md §3).
+ * Big products run as {@code Nd4j.gemm}; the element-wise work runs on Java arrays (docs/ARCHITECTURE.md, "Platform facts").
  * Deterministic for a given {@code seed}. Not thread-safe.
  */
 public final class Gru4RecTrainer {

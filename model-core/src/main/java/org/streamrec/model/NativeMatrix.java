@@ -12,9 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A reusable off-heap float buffer that is handed to {@code Nd4j.gemm} as row-major matrices of varying
  * shape. The model keeps its parameters in Java arrays (the per-event GRU math and the sparse Adagrad
- * updates are element-wise loops, DESIGN.md §3); only the big matrix products go to ND4J, and their
+ * updates are element-wise loops, docs/ARCHITECTURE.md, "Platform facts"); only the big matrix products go to ND4J, and their
  * operands are bulk-copied in and out of these buffers. Reusing buffers matters: ND4J frees native memory
- * only when the GC collects the wrappers (DESIGN.md §6). Not thread-safe.
+ * only when the GC collects the wrappers (docs/ARCHITECTURE.md, "Platform facts"). Not thread-safe.
  */
 final class NativeMatrix {
 

@@ -187,7 +187,7 @@ public final class RecommenderJob {
      * Generic (Kryo) types are disabled so that a type Flink cannot serialize efficiently fails at job build time
      * instead of silently slowing every RocksDB access. (On a cluster, ND4J/JavaCPP also belong in lib/ or parent-first,
      * {@code classloader.parent-first-patterns.additional: org.nd4j;org.bytedeco}: that is TaskManager
-     * configuration, not job configuration; DESIGN.md §6.)
+     * configuration, not job configuration; docs/ARCHITECTURE.md, "Platform facts".)
      */
     public static Configuration flinkConfiguration(RecommenderConfig config) {
         Configuration flink = new Configuration();

@@ -15,7 +15,7 @@ import org.apache.logging.log4j.core.config.Property;
  * Collects what {@code org.streamrec} loggers write at INFO and above in this JVM (the MiniCluster's tasks too), so
  * tests can check what reaches the logs: that a fault is logged, and that no raw user id is.
  */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final LoggerConfig target;
@@ -25,7 +25,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         this.target = target;
     }
 
-    static LogCapture capture() {
+    public static LogCapture capture() {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         LogCapture capture = new LogCapture(context.getConfiguration().getLoggerConfig("org.streamrec"));
         capture.start();
@@ -45,7 +45,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
     }
 
     /** Every line so far: level, logger, message, and the chain of any exception. */
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
