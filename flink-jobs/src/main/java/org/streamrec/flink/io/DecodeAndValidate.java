@@ -1,6 +1,5 @@
 package org.streamrec.flink.io;
 
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
@@ -20,8 +19,10 @@ import org.streamrec.avro.codec.DecodeResult;
 /**
  * Decodes and validates raw {@code events} records with {@link AvroCodec#clickEvents(ClickEventRules)}. Good events go to the main
  * output; every other record goes to {@link #DEAD_LETTERS} as a {@link DeadLetter} with its raw bytes, the codec's
- * stable error code, the reason and its source coordinates. Nothing here throws for bad input, so no input record
- * can fail the job. Metrics: {@code deadLetters} and one {@code deadLetters_<CODE>} counter per error code.
+ * stable error code, the reason and its source coordinates, cut to the sizes of {@link DeadLetterBounds} so that the
+ * dead-letter sink can always write it. Nothing here throws for bad input, so no input record can fail the job.
+ * Metrics: {@code deadLetters}, one {@code deadLetters_<CODE>} counter per error code, and
+ * {@code deadLettersTruncated} (dead letters whose payload or key was cut).
  */
 public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEvent> {
 
@@ -30,8 +31,10 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") { };
 
     private final ClickEventRules rules;
+    private final int maxPayloadBytes;
     private transient AvroCodec<ClickEvent> codec;
     private transient Counter deadLetters;
+    private transient Counter truncated;
     private transient Map<DecodeError, Counter> byCode;
 
     /** With the default {@link ClickEventRules}. */
@@ -39,8 +42,18 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
         this(ClickEventRules.defaults());
     }
 
+    /** With {@link DeadLetterBounds#DEFAULT_MAX_PAYLOAD_BYTES}. */
     public DecodeAndValidate(ClickEventRules rules) {
+        this(rules, DeadLetterBounds.DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    /** @param maxPayloadBytes bytes of a bad record's value kept in its dead letter; longer values are cut */
+    public DecodeAndValidate(ClickEventRules rules, int maxPayloadBytes) {
+        if (maxPayloadBytes < 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must not be negative: " + maxPayloadBytes);
+        }
         this.rules = java.util.Objects.requireNonNull(rules, "rules");
+        this.maxPayloadBytes = maxPayloadBytes;
     }
 
     @Override
@@ -48,6 +61,7 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
         // Not Serializable, and building it reads the schema history from the classpath: once per subtask.
         codec = AvroCodec.clickEvents(rules);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        truncated = getRuntimeContext().getMetricGroup().counter("deadLettersTruncated");
         byCode = new EnumMap<>(DecodeError.class);
         for (DecodeError error : DecodeError.values()) {
             byCode.put(error, getRuntimeContext().getMetricGroup().counter("deadLetters_" + error.name()));
@@ -62,21 +76,12 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
         } else if (result instanceof DecodeResult.Failed<ClickEvent> failed) {
             deadLetters.inc();
             byCode.get(failed.error()).inc();
-            ctx.output(DEAD_LETTERS, deadLetter(raw, failed.error().name(), failed.message(),
-                    Instant.ofEpochMilli(ctx.timerService().currentProcessingTime())));
+            DeadLetter letter = DeadLetterBounds.deadLetter(raw, failed.error().name(), failed.message(),
+                    Instant.ofEpochMilli(ctx.timerService().currentProcessingTime()), maxPayloadBytes);
+            if (letter.getPayloadTruncated() || letter.getKeyTruncated()) {
+                truncated.inc();
+            }
+            ctx.output(DEAD_LETTERS, letter);
         }
-    }
-
-    static DeadLetter deadLetter(RawRecord raw, String errorCode, String reason, Instant failedAt) {
-        return DeadLetter.newBuilder()
-                .setSourceTopic(raw.topic)
-                .setSourcePartition(raw.partition)
-                .setSourceOffset(raw.offset)
-                .setKey(raw.key == null ? null : ByteBuffer.wrap(raw.key))
-                .setPayload(raw.value == null ? null : ByteBuffer.wrap(raw.value))
-                .setErrorCode(errorCode)
-                .setReason(reason)
-                .setFailedAt(failedAt)
-                .build();
     }
 }

@@ -23,6 +23,7 @@ import org.apache.flink.util.TimeUtils;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.streamrec.avro.codec.ClickEventRules;
+import org.streamrec.flink.io.DeadLetterBounds;
 
 import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
@@ -62,6 +63,15 @@ public final class RecommenderConfig {
     @Option(names = "--dlq-topic", defaultValue = "events.dlq",
             description = "Dead letters: input records that could not be decoded or validated (default: ${DEFAULT-VALUE}).")
     private String dlqTopic;
+
+    @Option(names = "--dlq-max-payload-bytes", defaultValue = "64 kb", converter = MemorySizeConverter.class,
+            description = "Bytes of a bad record's value kept in its dead letter. A longer value is cut to its first "
+                    + "bytes and the dead letter says so (payloadTruncated, originalPayloadSize), as is a key over 4 kb "
+                    + "(keyTruncated, originalKeySize), so that every dead letter stays under the producer's "
+                    + "max.request.size and the topic's max.message.bytes (Kafka's defaults, 1 mb) and a record near the "
+                    + "events topic's limit cannot fail the dead-letter sink. At most 1009 kb; 0 keeps only the sizes "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private MemorySize dlqMaxPayloadBytes;
 
     @Option(names = "--control-topic", defaultValue = "serving-control",
             description = "ServingControl commands: pin/unpin a model version, delete a user's state; one partition "
@@ -350,6 +360,11 @@ public final class RecommenderConfig {
         if (rocksDbWriteBufferSize.getBytes() < MIN_WRITE_BUFFER_BYTES) {
             errors.add("--rocksdb-write-buffer-size must be at least 64 kb, was " + rocksDbWriteBufferSize);
         }
+        if (dlqMaxPayloadBytes.getBytes() > DeadLetterBounds.largestMaxPayloadBytes()) {
+            errors.add("--dlq-max-payload-bytes must be at most " + DeadLetterBounds.largestMaxPayloadBytes()
+                    + " bytes, so that a dead letter fits Kafka's default max.request.size ("
+                    + DeadLetterBounds.KAFKA_DEFAULT_MAX_REQUEST_SIZE + " bytes), was " + dlqMaxPayloadBytes);
+        }
         if (maxEventTimeAhead.isNegative()) {
             errors.add("--max-event-time-ahead must not be negative, was " + maxEventTimeAhead);
         }
@@ -459,6 +474,11 @@ public final class RecommenderConfig {
 
     public String dlqTopic() {
         return dlqTopic;
+    }
+
+    /** {@code --dlq-max-payload-bytes}, validated to fit an int and Kafka's default request size. */
+    public int dlqMaxPayloadBytes() {
+        return (int) dlqMaxPayloadBytes.getBytes();
     }
 
     public String modelUpdatesTopic() {

@@ -135,7 +135,8 @@ public final class RecommenderJob {
         // per source subtask rather than per Kafka partition (documented in the README).
         SingleOutputStreamOperator<ClickEvent> decoded = env
                 .fromSource(events, WatermarkStrategy.noWatermarks(), "events")
-                .process(new DecodeAndValidate(config.eventRules()), new AvroTypeInfo<>(ClickEvent.class))
+                .process(new DecodeAndValidate(config.eventRules(), config.dlqMaxPayloadBytes()),
+                        new AvroTypeInfo<>(ClickEvent.class))
                 .name("decode-and-validate").uid("decode-and-validate");
 
         decoded.getSideOutput(DecodeAndValidate.DEAD_LETTERS)

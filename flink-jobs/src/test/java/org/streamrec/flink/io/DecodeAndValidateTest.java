@@ -7,7 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -16,6 +24,7 @@ import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.EventType;
 import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.avro.codec.ClickEventRules;
 
 class DecodeAndValidateTest {
 
@@ -59,6 +68,47 @@ class DecodeAndValidateTest {
             assertThat(dead.get(1).getReason()).contains("itemId");
             assertThat(dead.get(2).getPayload()).isNull();
             assertThat(dead.get(2).getKey()).isNull();
+            assertThat(dead).extracting(DeadLetter::getPayloadTruncated).containsOnly(false);
+            assertThat(dead).extracting(DeadLetter::getOriginalPayloadSize).containsExactly(truncated.length,
+                    blankItem.length, null);
+        }
+    }
+
+    @Test
+    void anOversizedBadRecordBecomesATruncatedDeadLetterAndIsCounted() throws Exception {
+        int cap = 100;
+        byte[] huge = new byte[1_048_400];
+        new java.util.Random(7).nextBytes(huge);
+        huge[0] = 0x7B;
+        byte[] atCap = Arrays.copyOf(huge, cap);
+        byte[] key = "u".getBytes(StandardCharsets.UTF_8);
+        InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+        MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(
+                new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+                    @Override
+                    public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name,
+                                                                       Map<String, String> variables) {
+                        return metrics;
+                    }
+                }).build();
+
+        try (OneInputStreamOperatorTestHarness<RawRecord, ClickEvent> harness = new OneInputStreamOperatorTestHarness<>(
+                new ProcessOperator<>(new DecodeAndValidate(ClickEventRules.defaults(), cap)), env)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(new RawRecord("events", 0, 1, 5, key, huge)));
+            harness.processElement(new StreamRecord<>(new RawRecord("events", 0, 2, 5, key, atCap)));
+            harness.processElement(new StreamRecord<>(new RawRecord("events", 0, 3, 5, key, codec.encode(event("e1", "i1")))));
+
+            assertThat(harness.extractOutputValues()).extracting(ClickEvent::getEventId).containsExactly("e1");
+            List<DeadLetter> dead = harness.getSideOutput(DecodeAndValidate.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(dead).extracting(DeadLetter::getErrorCode).containsExactly("BAD_HEADER", "BAD_HEADER");
+            assertThat(dead).extracting(DeadLetter::getPayloadTruncated).containsExactly(true, false);
+            assertThat(dead).extracting(DeadLetter::getOriginalPayloadSize).containsExactly(huge.length, cap);
+            assertThat(bytes(dead.get(0).getPayload())).isEqualTo(atCap);
+            assertThat(bytes(dead.get(1).getPayload())).isEqualTo(atCap);
+            assertThat(((Counter) metrics.get("deadLettersTruncated")).getCount()).isEqualTo(1);
+            assertThat(((Counter) metrics.get("deadLetters")).getCount()).isEqualTo(2);
         }
     }
 

@@ -18,6 +18,7 @@ import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.codec.ClickEventRules;
+import org.streamrec.flink.io.DeadLetterBounds;
 
 import picocli.CommandLine.ParameterException;
 
@@ -143,6 +144,19 @@ class RecommenderConfigTest {
         assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--rocksdb-write-buffer-size", "big"))
                 .isInstanceOf(ParameterException.class)
                 .hasMessageContaining("'big' is not a memory size");
+    }
+
+    @Test
+    void deadLetterPayloadCapDefaultsTo64KbAndMustFitKafkasDefaultRequestSize() {
+        assertThat(RecommenderConfig.parse("--model-uri", "m").dlqMaxPayloadBytes())
+                .isEqualTo(DeadLetterBounds.DEFAULT_MAX_PAYLOAD_BYTES).isEqualTo(64 * 1024);
+        assertThat(RecommenderConfig.parse("--model-uri", "m", "--dlq-max-payload-bytes", "0").dlqMaxPayloadBytes())
+                .isZero();
+        assertThat(RecommenderConfig.parse("--model-uri", "m", "--dlq-max-payload-bytes", "1009 kb")
+                .dlqMaxPayloadBytes()).isEqualTo(DeadLetterBounds.largestMaxPayloadBytes());
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--dlq-max-payload-bytes", "1 mb"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--dlq-max-payload-bytes must be at most " + DeadLetterBounds.largestMaxPayloadBytes());
     }
 
     @Test
