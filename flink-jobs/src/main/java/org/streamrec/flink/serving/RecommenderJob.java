@@ -134,7 +134,7 @@ public final class RecommenderJob {
         // Watermarks are assigned after decoding, because only a decoded event has an event time; that makes them
         // per source subtask rather than per Kafka partition (documented in the README).
         SingleOutputStreamOperator<ClickEvent> decoded = env
-                .fromSource(events, WatermarkStrategy.noWatermarks(), "events")
+                .fromSource(events, WatermarkStrategy.noWatermarks(), "events").uid("events-source")
                 .process(new DecodeAndValidate(config.eventRules(), config.dlqMaxPayloadBytes()),
                         new AvroTypeInfo<>(ClickEvent.class))
                 .name("decode-and-validate").uid("decode-and-validate");
@@ -195,6 +195,10 @@ public final class RecommenderJob {
         flink.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
         flink.set(PipelineOptions.GENERIC_TYPES, false);
+        // A savepoint maps state to operators by uid: an operator without one gets a hash of the graph around it,
+        // which changes when the graph does (the events source's offsets would be lost on such an upgrade). Without
+        // generated uids, an operator added without a uid fails the job build instead.
+        flink.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         flink.set(ExecutionOptions.BUFFER_TIMEOUT, config.networkBufferTimeout());
         flink.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, config.rocksDbWriteBufferSize());
         if (config.rocksDbLowPriorityCompaction()) {

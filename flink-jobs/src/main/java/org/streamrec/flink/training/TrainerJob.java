@@ -91,6 +91,8 @@ public final class TrainerJob {
         Configuration flink = new Configuration();
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
         flink.set(PipelineOptions.GENERIC_TYPES, false);
+        // Every operator has a uid, so a savepoint restores into a changed graph (see RecommenderJob).
+        flink.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         return flink;
     }
 
