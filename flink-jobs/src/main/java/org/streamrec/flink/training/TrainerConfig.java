@@ -174,7 +174,7 @@ public final class TrainerConfig {
     public TrainerSettings settings() {
         return new TrainerSettings(modelStore, bootstrapModel, new LinkedHashMap<>(gru4recParams().toMap()),
                 publishEveryEvents, publishEvery.toMillis(), samplerRefreshEvents, sessionGap.toMillis(),
-                bootstrapServers(), modelUpdatesTopic(), modelName, retainedCheckpointSnapshots, retainedVersions);
+                retainedCheckpointSnapshots, retainedVersions);
     }
 
     public String bootstrapServers() {
