@@ -46,10 +46,6 @@ public final class KafkaAnnouncementSink implements AnnouncementSink {
         return new ProducerRecord<>(topic, modelName.getBytes(StandardCharsets.UTF_8), codec.encode(announcement));
     }
 
-    public String topic() {
-        return topic;
-    }
-
     @Override
     public Writer open() {
         Map<String, Object> config = new HashMap<>();
