@@ -111,6 +111,15 @@ public final class ModelSnapshot {
         return read(dir, true).trainer();
     }
 
+    /**
+     * The snapshot's checksum: the lower-case hex SHA-256 of its {@code manifest.json}. The manifest holds the SHA-256
+     * of every other file, so this one value pins the whole snapshot; it is what a model announcement carries and
+     * what a loader compares before using the snapshot.
+     */
+    public static String checksum(Path dir) throws IOException {
+        return HexFormat.of().formatHex(sha256().digest(Files.readAllBytes(dir.resolve(MANIFEST))));
+    }
+
     public static Manifest readManifest(Path dir) {
         Path file = dir.resolve(MANIFEST);
         byte[] bytes;

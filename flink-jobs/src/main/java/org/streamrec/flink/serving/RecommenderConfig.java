@@ -1,34 +1,26 @@
 package org.streamrec.flink.serving;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.streamrec.avro.codec.ClickEventRules;
 import org.streamrec.flink.io.DeadLetterBounds;
 
+import org.streamrec.flink.kafka.ConfigFile;
+import org.streamrec.flink.kafka.DurationConverter;
 import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -220,7 +212,7 @@ public final class RecommenderConfig {
     public static RecommenderConfig parse(String... args) {
         RecommenderConfig config = new RecommenderConfig();
         CommandLine cmd = commandLine(config);
-        useConfigFile(cmd, args);
+        ConfigFile.use(cmd, args);
         cmd.parseArgs(args);
         if (cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested()) {
             config.helpRequested = true;
@@ -235,87 +227,6 @@ public final class RecommenderConfig {
         CommandLine cmd = new CommandLine(config);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         return cmd;
-    }
-
-    /**
-     * Makes the file named by {@code --config}/{@code -c} in {@code args} (if any) supply the defaults of {@code cmd}'s
-     * options, with the rules above (flat YAML or properties, unknown keys rejected). Shared with the trainer job's
-     * configuration, so both jobs read files the same way.
-     */
-    public static void useConfigFile(CommandLine cmd, String... args) {
-        Path file = findConfigFile(cmd, args);
-        if (file != null) {
-            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(readFile(cmd, file)));
-        }
-    }
-
-    /** The file named by {@code --config}/{@code -c}, found before the real parse so it can supply the defaults. */
-    private static Path findConfigFile(CommandLine cmd, String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if ((a.equals("--config") || a.equals("-c"))) {
-                if (i + 1 >= args.length) {
-                    throw new ParameterException(cmd, "Missing file after " + a);
-                }
-                return Path.of(args[i + 1]);
-            }
-            if (a.startsWith("--config=")) {
-                return Path.of(a.substring("--config=".length()));
-            }
-        }
-        return null;
-    }
-
-    private static Properties readFile(CommandLine cmd, Path file) {
-        Map<String, String> entries = new LinkedHashMap<>();
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-                // snakeyaml-engine is the parser Flink itself uses for config.yaml (a flink-core dependency).
-                Object root = new Load(LoadSettings.builder().build()).loadFromReader(reader);
-                if (root != null && !(root instanceof Map)) {
-                    throw new ParameterException(cmd, file + ": expected a mapping of option names to values");
-                }
-                if (root != null) {
-                    for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
-                        if (e.getValue() instanceof Map || e.getValue() instanceof List) {
-                            throw new ParameterException(cmd, file + ": '" + e.getKey()
-                                    + "' must be a plain value (the file is flat: option-name: value)");
-                        }
-                        entries.put(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
-                    }
-                }
-            } else {
-                Properties p = new Properties();
-                p.load(reader);
-                p.stringPropertyNames().forEach(key -> entries.put(key, p.getProperty(key)));
-            }
-        } catch (IOException e) {
-            throw new ParameterException(cmd, "Cannot read configuration file " + file + ": " + e.getMessage());
-        } catch (RuntimeException e) {
-            if (e instanceof ParameterException pe) {
-                throw pe;
-            }
-            throw new ParameterException(cmd, "Cannot parse configuration file " + file + ": " + e.getMessage());
-        }
-        Set<String> known = new HashSet<>();
-        for (OptionSpec option : cmd.getCommandSpec().options()) {
-            known.add(option.longestName().replaceFirst("^-+", ""));
-        }
-        known.remove("config");
-        List<String> unknown = new ArrayList<>();
-        Properties properties = new Properties();
-        entries.forEach((key, value) -> {
-            if (!known.contains(key)) {
-                unknown.add(key);
-            } else if (value != null) {
-                properties.setProperty(key, value);
-            }
-        });
-        if (!unknown.isEmpty()) {
-            throw new ParameterException(cmd, file + ": unknown option(s) " + unknown + "; known: " + new java.util.TreeSet<>(known));
-        }
-        return properties;
     }
 
     /** Checks relations between settings that the individual converters cannot see. */
@@ -401,18 +312,6 @@ public final class RecommenderConfig {
 
     private static String format(Duration d) {
         return TimeUtils.formatWithHighestUnit(d);
-    }
-
-    /** Flink duration syntax, e.g. {@code 5 ms}, {@code 30 min}, {@code 1 d}; a bare number is milliseconds. */
-    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return TimeUtils.parseDuration(value);
-            } catch (RuntimeException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 5 ms, 30 min): " + e.getMessage());
-            }
-        }
     }
 
     /** Flink memory size syntax, e.g. {@code 4 mb}, {@code 512 kb}; a bare number is bytes. */

@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.flink.util.TimeUtils;
-import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.model.Gru4RecParams;
 
+import org.streamrec.flink.kafka.ConfigFile;
+import org.streamrec.flink.kafka.DurationConverter;
 import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * Everything the trainer job can be told, with its default. File handling is the serving job's
- * ({@link RecommenderConfig#useConfigFile}): defaults &lt; {@code --config} file (flat YAML or properties, keys = long
+ * ({@link ConfigFile}): defaults &lt; {@code --config} file (flat YAML or properties, keys = long
  * option names, unknown keys rejected) &lt; flags.
  */
 @Command(name = "trainer-job", mixinStandardHelpOptions = true, sortOptions = false,
@@ -57,7 +58,7 @@ public final class TrainerConfig {
             description = "Publish a version once this many events were trained since the last one (default: ${DEFAULT-VALUE}).")
     private long publishEveryEvents;
 
-    @Option(names = "--publish-every", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--publish-every", defaultValue = "15 s", converter = DurationConverter.class,
             description = "... or once this much time has passed, if any event was trained; checked at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration publishEvery;
@@ -66,11 +67,11 @@ public final class TrainerConfig {
             description = "Rebuild the negative sampler from popularity after this many trained events (default: ${DEFAULT-VALUE}).")
     private long samplerRefreshEvents;
 
-    @Option(names = "--session-gap", defaultValue = "30 min", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
             description = "Event-time inactivity that ends a session without a producer session id (default: ${DEFAULT-VALUE}).")
     private Duration sessionGap;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--checkpoint-interval", defaultValue = "15 s", converter = DurationConverter.class,
             description = "Checkpoint interval; snapshots are written and versions published at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration checkpointInterval;
@@ -99,7 +100,7 @@ public final class TrainerConfig {
     public static TrainerConfig parse(String... args) {
         TrainerConfig config = new TrainerConfig();
         CommandLine cmd = commandLine(config);
-        RecommenderConfig.useConfigFile(cmd, args);
+        ConfigFile.use(cmd, args);
         cmd.parseArgs(args);
         if (cmd.isUsageHelpRequested() || cmd.isVersionHelpRequested()) {
             config.helpRequested = true;
@@ -174,7 +175,7 @@ public final class TrainerConfig {
     public TrainerSettings settings() {
         return new TrainerSettings(modelStore, bootstrapModel, new LinkedHashMap<>(gru4recParams().toMap()),
                 publishEveryEvents, publishEvery.toMillis(), samplerRefreshEvents, sessionGap.toMillis(),
-                bootstrapServers(), modelUpdatesTopic(), modelName, retainedCheckpointSnapshots, retainedVersions);
+                retainedCheckpointSnapshots, retainedVersions);
     }
 
     public String bootstrapServers() {

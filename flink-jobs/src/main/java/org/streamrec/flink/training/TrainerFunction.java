@@ -1,7 +1,5 @@
 package org.streamrec.flink.training;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +8,6 @@ import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -24,15 +21,13 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streamrec.avro.ClickEvent;
-import org.streamrec.avro.ModelAnnouncement;
-import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.flink.model.AnnouncementSink;
+import org.streamrec.flink.model.ModelAnnouncements;
+import org.streamrec.flink.model.SnapshotStore;
+import org.streamrec.flink.model.StoredSnapshot;
 import org.streamrec.model.Gru4RecModel;
 import org.streamrec.model.Gru4RecParams;
 import org.streamrec.model.Gru4RecTrainer;
@@ -55,7 +50,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * N events or T time, checked at checkpoints, so T is rounded up to the checkpoint interval) it is written as the
  * next version {@code v<n>} (parent = the previous version); otherwise under {@code checkpoints/chk-<id>}. The
  * operator state (one JSON string) holds that snapshot's URI, the version counters, the live sessions' last items
- * and the announcements not yet sent. The announcement is sent only in {@link #notifyCheckpointComplete}, i.e. for
+ * and the announcements not yet sent. The announcement ({@link ModelAnnouncements}) goes to the injected
+ * {@link AnnouncementSink} (the model-updates topic in production) only in {@link #notifyCheckpointComplete}, i.e. for
  * work that is part of a completed checkpoint; a restore from that checkpoint sends pending ones again (serving
  * ignores versions it already has) unless the store already holds a newer version (a restore to an older
  * checkpoint or savepoint: re-sending would put an old version last on the compacted topic). New version numbers start above both the restored counter and the highest
@@ -67,9 +63,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * and the number of pairs trained, and a restore restarts them the same way, so a restored run draws what the
  * uninterrupted one drew. Events after the checkpoint are read again from the checkpointed Kafka offsets and trained
  * again, which is what a model that never failed would have seen. Before re-sending the announcements of the
- * checkpoint it restored from, a restored trainer reads the tail of the topic, so a version whose announcement went
- * out before the failure is not published twice. After each completed checkpoint the store keeps only the newest
- * {@code retainedCheckpointSnapshots} checkpoint snapshots and {@code retainedVersions} versions.
+ * checkpoint it restored from, a restored trainer asks the sink for the highest version announced (on Kafka: the tail
+ * of the topic), so a version whose announcement went out before the failure is not published twice. After each
+ * completed checkpoint the store keeps only the newest {@code retainedCheckpointSnapshots} checkpoint snapshots and
+ * {@code retainedVersions} versions.
  */
 final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements CheckpointedFunction, CheckpointListener {
 
@@ -80,6 +77,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     private static final int EXPIRE_EVERY_EVENTS = 10_000;
 
     private final TrainerSettings settings;
+    private final AnnouncementSink announcementSink;
 
     /** A written version waiting for its checkpoint to complete before it is announced. */
     record PendingAnnouncement(long checkpointId, long version, long parentVersion, String uri, String checksum,
@@ -93,7 +91,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     }
 
     private transient ListState<String> state;
-    private transient ModelStore store;
+    private transient SnapshotStore store;
     private transient Gru4RecModel model;
     private transient Gru4RecTrainer trainer;
     private transient LiveSessionBatcher batcher;
@@ -110,20 +108,20 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     private transient long lastPublishMillis;
     private transient long eventsSinceSamplerRefresh;
     private transient boolean samplerNeverRefreshed;
-    private transient KafkaProducer<byte[], byte[]> producer;
-    private transient AvroCodec<ModelAnnouncement> codec;
+    private transient AnnouncementSink.Writer announcements;
     private transient Counter eventsIn;
     private transient Counter newItems;
     private transient Counter snapshotsWritten;
 
-    TrainerFunction(TrainerSettings settings) {
+    TrainerFunction(TrainerSettings settings, AnnouncementSink announcementSink) {
         this.settings = settings;
+        this.announcementSink = announcementSink;
     }
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("trainer", Types.STRING));
-        store = new ModelStore(settings.modelStoreUri());
+        store = new SnapshotStore(settings.modelStoreUri());
         pending = new TreeMap<>();
         Checkpointed restored = null;
         if (context.isRestored()) {
@@ -133,7 +131,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         }
         List<LiveSessionBatcher.LiveSession> sessions = List.of();
         if (restored != null) {
-            trainer = ModelStore.loadForTraining(restored.snapshotUri());
+            trainer = SnapshotStore.loadForTraining(restored.snapshotUri());
             lastSnapshotUri = restored.snapshotUri();
             lastWrittenVersion = restored.lastWrittenVersion();
             lastAnnouncedVersion = restored.lastAnnouncedVersion();
@@ -149,7 +147,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
                     + "{} announcements pending)", lastSnapshotUri, lastWrittenVersion, lastAnnouncedVersion,
                     sessions.size(), pending.size());
         } else if (settings.bootstrapUri() != null) {
-            trainer = ModelStore.loadForTraining(settings.bootstrapUri());
+            trainer = SnapshotStore.loadForTraining(settings.bootstrapUri());
             lastSnapshotUri = settings.bootstrapUri();
             LOG.info("trainer starts from bootstrap snapshot {} (version {}, {} items)", settings.bootstrapUri(),
                     trainer.model().version(), trainer.model().itemCount());
@@ -188,12 +186,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-        codec = AvroCodec.modelAnnouncements();
+        announcements = announcementSink.open();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         eventsIn = metrics.counter("eventsIn");
         newItems = metrics.counter("newItems");
@@ -206,8 +199,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         // Announcements restored as pending belong to the completed checkpoint we restored from. Its completion may
         // have been notified before the failure, and then they are on the topic already.
         if (!pending.isEmpty()) {
-            long onTopic = AnnouncedVersions.highest(settings.bootstrapServers(), settings.modelUpdatesTopic(),
-                    settings.modelName(), java.time.Duration.ofSeconds(60));
+            long onTopic = announcements.highestAnnounced();
             pending.values().removeIf(p -> {
                 if (p.version() <= onTopic) {
                     LOG.info("version {} was announced before the restore (the topic holds version {})", p.version(),
@@ -270,7 +262,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
         if (publish) {
             long version = lastWrittenVersion + 1;
             model.bumpVersion(version);
-            ModelStore.Written written = store.write(model, trainer, store.versionUri(version));
+            StoredSnapshot written = store.write(model, trainer, store.versionUri(version));
             lastWrittenVersion = version;
             lastSnapshotUri = written.uri();
             Map<String, Double> metrics = new HashMap<>();
@@ -281,8 +273,9 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             // Newest event time trained on (epoch ms, exact in a double): what a freshness measurement needs.
             metrics.put("maxEventTimeMillis", (double) maxEventTime);
             metrics.put("trainSeconds", trainNanos / 1e9);
-            pending.put(checkpointId, new PendingAnnouncement(checkpointId, version, model.parentVersion(),
-                    written.uri(), written.checksum(), model.itemCount(), model.eventsSeen(), now, metrics));
+            pending.put(checkpointId, new PendingAnnouncement(checkpointId, written.version(),
+                    written.parentVersion(), written.uri(), written.checksum(), written.itemCount(),
+                    written.eventsSeen(), now, metrics));
             eventsSincePublish = 0;
             eventsSinceSnapshot = 0;
             lastPublishMillis = now;
@@ -290,7 +283,7 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
             LOG.info("checkpoint {}: wrote version {} ({} items, {} events trained) to {}", checkpointId, version,
                     model.itemCount(), eventsTrained, written.uri());
         } else if (eventsSinceSnapshot > 0 || lastSnapshotUri == null) {
-            ModelStore.Written written = store.write(model, trainer, store.checkpointUri(checkpointId));
+            StoredSnapshot written = store.write(model, trainer, store.checkpointUri(checkpointId));
             lastSnapshotUri = written.uri();
             eventsSinceSnapshot = 0;
             snapshotsWritten.inc();
@@ -327,40 +320,20 @@ final class TrainerFunction extends ProcessFunction<ClickEvent, Void> implements
     private void announcePending(long upToCheckpoint) throws Exception {
         while (!pending.isEmpty() && pending.firstKey() <= upToCheckpoint) {
             PendingAnnouncement p = pending.pollFirstEntry().getValue();
-            ModelAnnouncement announcement = ModelAnnouncement.newBuilder()
-                    .setVersion(p.version())
-                    .setParentVersion(p.parentVersion())
-                    .setSnapshotUri(p.uri())
-                    .setChecksum(p.checksum())
-                    .setItemCount(p.itemCount())
-                    .setTrainingEventsSeen(p.eventsSeen())
-                    .setCreatedTime(Instant.ofEpochMilli(p.createdMillis()))
-                    .setMetrics(finiteOnly(p.metrics()))
-                    .build();
-            // Synchronous: the version counts as published only once the broker has it.
-            producer.send(new ProducerRecord<>(settings.modelUpdatesTopic(),
-                    settings.modelName().getBytes(StandardCharsets.UTF_8),
-                    codec.encode(announcement))).get(60, TimeUnit.SECONDS);
+            // Synchronous: the version counts as published only once the sink has stored it.
+            announcements.send(ModelAnnouncements.of(new StoredSnapshot(p.uri(), p.checksum(), p.version(),
+                    p.parentVersion(), p.itemCount(), p.eventsSeen()), Instant.ofEpochMilli(p.createdMillis()),
+                    p.metrics()));
             lastAnnouncedVersion = Math.max(lastAnnouncedVersion, p.version());
             LOG.info("announced model version {} (parent {}, {} items) at {}", p.version(), p.parentVersion(),
                     p.itemCount(), p.uri());
         }
     }
 
-    private static Map<String, Double> finiteOnly(Map<String, Double> metrics) {
-        Map<String, Double> out = new HashMap<>();
-        metrics.forEach((k, v) -> {
-            if (v != null && Double.isFinite(v)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
     @Override
     public void close() throws Exception {
-        if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
+        if (announcements != null) {
+            announcements.close();
         }
     }
 }

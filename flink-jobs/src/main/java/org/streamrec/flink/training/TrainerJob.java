@@ -1,5 +1,6 @@
 package org.streamrec.flink.training;
 
+import java.time.Duration;
 import java.util.Objects;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -21,21 +22,31 @@ import org.streamrec.avro.ClickEvent;
 import org.streamrec.flink.io.DecodeAndValidate;
 import org.streamrec.flink.io.RawRecord;
 import org.streamrec.flink.io.RawRecordDeserializer;
+import org.streamrec.flink.kafka.KafkaAnnouncementSink;
+import org.streamrec.flink.model.AnnouncementSink;
 
 /**
  * The trainer job: raw {@code events} records → {@link DecodeAndValidate} (bad records are only counted, by its
  * {@code deadLetters} metrics: the serving job dead-letters them) → {@link TrainerFunction} with parallelism 1 →
  * snapshots in the model store and announcements on {@code model-updates}. Like {@code RecommenderJob}, it takes its
- * source in the constructor so tests run the real topology on bounded sources.
+ * events source and its announcement sink in the constructor, so tests run the real topology on bounded sources and
+ * a collecting sink while {@link #onKafka} wires Kafka.
  */
 public final class TrainerJob {
 
     private final TrainerConfig config;
     private final Source<RawRecord, ?, ?> events;
+    private final AnnouncementSink announcements;
 
-    public TrainerJob(TrainerConfig config, Source<RawRecord, ?, ?> events) {
+    public TrainerJob(TrainerConfig config, Source<RawRecord, ?, ?> events, AnnouncementSink announcements) {
         this.config = Objects.requireNonNull(config, "config");
         this.events = Objects.requireNonNull(events, "events");
+        this.announcements = Objects.requireNonNull(announcements, "announcements");
+    }
+
+    /** The job wired to Kafka as {@code config} says: events from its topic, announcements to model-updates. */
+    public static TrainerJob onKafka(TrainerConfig config) {
+        return new TrainerJob(config, eventsSource(config).build(), announcementSink(config));
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,7 +63,7 @@ public final class TrainerJob {
             TrainerConfig.commandLine(new TrainerConfig()).usage(System.out);
             return;
         }
-        TrainerJob job = new TrainerJob(config, eventsSource(config).build());
+        TrainerJob job = onKafka(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
         job.build(env);
         env.execute("streamrec-trainer");
@@ -79,7 +90,7 @@ public final class TrainerJob {
      */
     public void attachTrainer(DataStream<ClickEvent> decoded) {
         decoded.global()
-                .process(new TrainerFunction(config.settings()), Types.VOID)
+                .process(new TrainerFunction(config.settings(), announcements), Types.VOID)
                 // One model: GRU4Rec's dense weights change with every mini-batch, so training does not split by key.
                 .setParallelism(1).setMaxParallelism(1)
                 .name("gru4rec-trainer").uid("gru4rec-trainer")
@@ -94,6 +105,12 @@ public final class TrainerJob {
         // Every operator has a uid, so a savepoint restores into a changed graph (see RecommenderJob).
         flink.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         return flink;
+    }
+
+    /** The model-updates topic, keyed by {@code --model-name}; each send waits up to 60 s for the broker. */
+    public static KafkaAnnouncementSink announcementSink(TrainerConfig config) {
+        return new KafkaAnnouncementSink(config.bootstrapServers(), config.modelUpdatesTopic(), config.modelName(),
+                Duration.ofSeconds(60));
     }
 
     /** Unbounded, from the group's committed offsets (earliest for a new group); read_committed. */

@@ -5,6 +5,7 @@ import java.util.Map;
 
 /**
  * The trainer operator's part of {@link TrainerConfig}, shipped with the job graph (the config itself is not).
+ * Where announcements go is not part of it: the job passes the operator an {@code AnnouncementSink}.
  *
  * @param modelStoreUri    directory URI that receives snapshots ({@code v<version>}, {@code checkpoints/chk-<id>})
  * @param bootstrapUri     snapshot to start from, or null to start from scratch with {@code params}
@@ -13,15 +14,11 @@ import java.util.Map;
  * @param publishEveryMillis ... or when this much time has passed and at least one event was trained
  * @param samplerRefreshEvents rebuild the negative sampler from popularity after this many events
  * @param sessionGapMillis event-time inactivity that ends a session
- * @param bootstrapServers Kafka, for the announcements
- * @param modelUpdatesTopic compacted topic of {@code ModelAnnouncement}s
- * @param modelName        key of the announcements (compaction keeps the newest per key)
  * @param retainedCheckpointSnapshots how many {@code checkpoints/chk-<id>} snapshots the store keeps (the newest)
  * @param retainedVersions how many published {@code v<n>} snapshots the store keeps (the newest); 0 keeps all
  */
 public record TrainerSettings(String modelStoreUri, String bootstrapUri, Map<String, String> params,
                               long publishEveryEvents, long publishEveryMillis, long samplerRefreshEvents,
-                              long sessionGapMillis, String bootstrapServers, String modelUpdatesTopic,
-                              String modelName, int retainedCheckpointSnapshots, int retainedVersions)
+                              long sessionGapMillis, int retainedCheckpointSnapshots, int retainedVersions)
         implements Serializable {
 }

@@ -70,7 +70,7 @@ class SnapshotModelLoaderTest {
     void loadsLocalAndCopiedSnapshotsAndChecksTheAnnouncedChecksum() throws Exception {
         Path snapshot = dir.resolve("v3");
         Gru4RecModel original = saveModel(snapshot, 3);
-        String checksum = SnapshotModelLoader.manifestChecksum(snapshot);
+        String checksum = ModelSnapshot.checksum(snapshot);
 
         for (ServingModelLoader loader : List.of(new SnapshotModelLoader(), new SnapshotModelLoader(true,
                 SnapshotModelLoader.DEFAULT_SCORE_BOUND_RANK))) {
@@ -155,7 +155,7 @@ class SnapshotModelLoaderTest {
 
     static ModelAnnouncement announcement(long version, Path snapshot) throws IOException {
         return ModelAnnouncement.newBuilder().setVersion(version)
-                .setSnapshotUri(snapshot.toUri().toString()).setChecksum(SnapshotModelLoader.manifestChecksum(snapshot))
+                .setSnapshotUri(snapshot.toUri().toString()).setChecksum(ModelSnapshot.checksum(snapshot))
                 .setItemCount(ITEMS).setTrainingEventsSeen(0).setCreatedTime(Instant.EPOCH).build();
     }
 

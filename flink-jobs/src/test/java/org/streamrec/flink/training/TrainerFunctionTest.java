@@ -14,27 +14,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.ClickEvent;
 import org.streamrec.avro.EventType;
+import org.streamrec.avro.ModelAnnouncement;
+import org.streamrec.flink.model.CollectingAnnouncementSink;
+import org.streamrec.flink.model.SnapshotStore;
 import org.streamrec.model.Gru4RecModel;
 import org.streamrec.model.ModelSnapshot;
 
 /**
  * The trainer operator in a test harness, started from scratch: checkpoint-only snapshots (no publication is due, so
- * nothing is announced and no broker is needed), restore from one, growth of the vocabulary, clean-up of old ones.
+ * nothing is announced), restore from one, growth of the vocabulary, clean-up of old ones; and, with publication
+ * due, when versions reach the announcement sink. Announcements go to a {@link CollectingAnnouncementSink}, so no
+ * broker is needed ({@code TrainerAnnouncementIT} runs the same protocol against Kafka).
  */
 class TrainerFunctionTest {
 
     @TempDir
     Path dir;
 
+    private final CollectingAnnouncementSink announcements = new CollectingAnnouncementSink();
+
     private TrainerSettings settings() {
         return new TrainerSettings(dir.resolve("store").toUri().toString(), null,
                 Map.of("layers", "8", "batch_size", "4", "n_sample", "16"), Long.MAX_VALUE, Long.MAX_VALUE, 50,
-                30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
+                30 * 60_000L, 2, 0);
     }
 
-    private static OneInputStreamOperatorTestHarness<ClickEvent, Void> harness(TrainerSettings settings)
-            throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new TrainerFunction(settings)));
+    private OneInputStreamOperatorTestHarness<ClickEvent, Void> harness(TrainerSettings settings) throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new TrainerFunction(settings,
+                announcements)));
     }
 
     /** {@code sessions} sessions walking items {@code from..from+length-1}, interleaved. */
@@ -91,6 +98,7 @@ class TrainerFunctionTest {
         assertThat(Files.exists(chk1)).as("older than the 2 newest").isFalse();
         assertThat(dir.resolve("store/checkpoints/chk-2")).exists();
         assertThat(dir.resolve("store/checkpoints/chk-3")).exists();
+        assertThat(announcements.sent()).as("no publication was due").isEmpty();
     }
 
     @Test
@@ -122,9 +130,9 @@ class TrainerFunctionTest {
         Map<String, String> params = Map.of("layers", "8", "batch_size", "4", "n_sample", "16",
                 "dropout_p_embed", "0.25", "dropout_p_hidden", "0.25");
         TrainerSettings straight = new TrainerSettings(dir.resolve("straight").toUri().toString(), null, params,
-                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
+                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, 2, 0);
         TrainerSettings restarted = new TrainerSettings(dir.resolve("restarted").toUri().toString(), null, params,
-                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, "127.0.0.1:1", "model-updates", "model", 2, 0);
+                Long.MAX_VALUE, Long.MAX_VALUE, 50, 30 * 60_000L, 2, 0);
         try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(straight)) {
             h.open();
             feed(h, "u", 6, 0, 4);
@@ -148,5 +156,57 @@ class TrainerFunctionTest {
         ModelSnapshot.Manifest b = ModelSnapshot.readManifest(dir.resolve("restarted/checkpoints/chk-2"));
         assertThat(a.eventsSeen()).isEqualTo(6 * 7);
         assertThat(b.files()).isEqualTo(a.files()); // names, sizes and SHA-256 of every tensor
+    }
+
+    /**
+     * The announcement protocol on the injected sink: a version reaches the sink only once the checkpoint that
+     * stored it completes; a restore from a checkpoint whose notification never came sends its version; a restore
+     * from one whose notification did come finds it announced and does not send it again.
+     */
+    @Test
+    void aVersionReachesTheSinkOnceAndOnlyAfterItsCheckpointCompletes() throws Exception {
+        TrainerSettings publishEvery10 = new TrainerSettings(dir.resolve("store").toUri().toString(), null,
+                Map.of("layers", "8", "batch_size", "4", "n_sample", "16"), 10, Long.MAX_VALUE, 50, 30 * 60_000L, 3,
+                0);
+        OperatorSubtaskState afterCheckpoint2;
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(publishEvery10)) {
+            h.open();
+            feed(h, "u", 5, 0, 4);
+            h.snapshot(1, 1);
+            assertThat(announcements.sent()).as("written, not yet complete").isEmpty();
+            h.notifyOfCompletedCheckpoint(1);
+            feed(h, "u", 5, 4, 4);
+            afterCheckpoint2 = h.snapshot(2, 2); // version 2 written; its notification never comes
+        }
+        assertThat(announcements.sent()).extracting(ModelAnnouncement::getVersion).containsExactly(1L);
+
+        OperatorSubtaskState afterCheckpoint3;
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(publishEvery10)) {
+            h.initializeState(afterCheckpoint2);
+            h.open(); // checkpoint 2 is what we restored from, so it completed: version 2 goes out now
+            assertThat(announcements.sent()).extracting(ModelAnnouncement::getVersion).containsExactly(1L, 2L);
+            feed(h, "u", 5, 8, 4);
+            afterCheckpoint3 = h.snapshot(3, 3);
+            h.notifyOfCompletedCheckpoint(3);
+        }
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(publishEvery10)) {
+            h.initializeState(afterCheckpoint3); // still lists version 3 as pending
+            h.open();
+            feed(h, "u", 5, 12, 4);
+            h.snapshot(4, 4);
+            h.notifyOfCompletedCheckpoint(4);
+        }
+        var sent = announcements.sent();
+        assertThat(sent).extracting(ModelAnnouncement::getVersion).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(sent).extracting(ModelAnnouncement::getParentVersion).containsExactly(0L, 1L, 2L, 3L);
+        for (ModelAnnouncement a : sent) {
+            String uri = a.getSnapshotUri().toString();
+            try (SnapshotStore.LocalSnapshot local = SnapshotStore.open(uri, false)) {
+                SnapshotStore.verifyChecksum(local.dir(), uri, a.getChecksum().toString());
+                assertThat(ModelSnapshot.readManifest(local.dir()).version()).isEqualTo(a.getVersion());
+            }
+        }
+        assertThat(sent.get(3).getItemCount()).isEqualTo(16);
+        assertThat(sent.get(3).getMetrics()).containsEntry("eventsConsumed", 80.0).containsKey("trainSeconds");
     }
 }

@@ -43,7 +43,7 @@ public record TrainerRun(LocalFlinkCluster cluster, JobID job, TrainerConfig con
         Configuration flink = TrainerJob.flinkConfiguration(config);
         flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, scratch.resolve("checkpoints").toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        new TrainerJob(config, TrainerJob.eventsSource(config).build()).build(env);
+        TrainerJob.onKafka(config).build(env);
         JobID job = cluster.submit(env, "streamrec-trainer");
         if (!cluster.awaitAllTasksRunning(job, Duration.ofSeconds(120))) {
             throw new IllegalStateException("the trainer job's tasks did not all reach RUNNING; job status "

@@ -19,6 +19,7 @@ import org.streamrec.avro.EventType;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
+import org.streamrec.flink.kafka.KafkaAnnouncementSink;
 import org.streamrec.tools.kafka.KafkaBrokerExtension;
 import org.streamrec.flink.serving.SnapshotModelLoader;
 
@@ -39,12 +40,13 @@ class TrainerAnnouncementIT {
     private TrainerSettings settings(String topic) {
         return new TrainerSettings(dir.resolve("store").toUri().toString(), null,
                 Map.of("layers", "8", "batch_size", "4", "n_sample", "16"), 10, Long.MAX_VALUE, 50,
-                30 * 60_000L, KAFKA.bootstrapServers(), topic, "model", 3, 0);
+                30 * 60_000L, 3, 0);
     }
 
-    private static OneInputStreamOperatorTestHarness<ClickEvent, Void> harness(TrainerSettings settings)
+    private static OneInputStreamOperatorTestHarness<ClickEvent, Void> harness(String topic, TrainerSettings settings)
             throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new TrainerFunction(settings)));
+        return new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new TrainerFunction(settings,
+                new KafkaAnnouncementSink(KAFKA.bootstrapServers(), topic, "model", Duration.ofSeconds(60)))));
     }
 
     private static void feed(OneInputStreamOperatorTestHarness<ClickEvent, Void> h, int from, int events)
@@ -68,7 +70,7 @@ class TrainerAnnouncementIT {
         String topic = "announce-it";
         KAFKA.createTopic(topic, 1);
         OperatorSubtaskState afterCheckpoint2;
-        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings(topic))) {
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(topic, settings(topic))) {
             h.open();
             feed(h, 0, 20);
             h.snapshot(1, 1);
@@ -81,7 +83,7 @@ class TrainerAnnouncementIT {
         assertThat(first).extracting(ModelAnnouncement::getVersion).containsExactly(1L);
 
         OperatorSubtaskState afterCheckpoint3;
-        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings(topic))) {
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(topic, settings(topic))) {
             h.initializeState(afterCheckpoint2);
             h.open(); // checkpoint 2 is what we restored from, so it completed: version 2 goes out now
             feed(h, 40, 20);
@@ -92,7 +94,7 @@ class TrainerAnnouncementIT {
 
         // The state of checkpoint 3 still lists version 3 as pending (it was taken before the notification); the
         // restored trainer finds it on the topic and does not send it again.
-        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings(topic))) {
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(topic, settings(topic))) {
             h.initializeState(afterCheckpoint3);
             h.open();
             feed(h, 60, 20);
@@ -117,7 +119,7 @@ class TrainerAnnouncementIT {
         String topic = "announce-older-it";
         KAFKA.createTopic(topic, 1);
         OperatorSubtaskState checkpoint1;
-        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings(topic))) {
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(topic, settings(topic))) {
             h.open();
             feed(h, 0, 20);
             checkpoint1 = h.snapshot(1, 1);
@@ -127,7 +129,7 @@ class TrainerAnnouncementIT {
             h.notifyOfCompletedCheckpoint(2);
         }
         // E.g. a savepoint taken at checkpoint 1: the state says version 1, the store already holds version 2.
-        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(settings(topic))) {
+        try (OneInputStreamOperatorTestHarness<ClickEvent, Void> h = harness(topic, settings(topic))) {
             h.initializeState(checkpoint1);
             h.open();
             feed(h, 20, 20);

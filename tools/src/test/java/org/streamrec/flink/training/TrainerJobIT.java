@@ -149,7 +149,8 @@ class TrainerJobIT {
         trainerFlink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("trainer-chk").toUri().toString());
         StreamExecutionEnvironment trainerEnv = StreamExecutionEnvironment.getExecutionEnvironment(trainerFlink);
         new TrainerJob(training, TrainerJob.eventsSource(training)
-                .setStartingOffsets(OffsetsInitializer.earliest()).build()).build(trainerEnv);
+                .setStartingOffsets(OffsetsInitializer.earliest()).build(), TrainerJob.announcementSink(training))
+                .build(trainerEnv);
         JobClient trainerJob = trainerEnv.executeAsync("trainer");
         AvroCodec<ClickEvent> eventCodec = AvroCodec.clickEvents();
         try {
@@ -300,7 +301,7 @@ class TrainerJobIT {
             throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         TrainerJob job = new TrainerJob(training, TrainerJob.eventsSource(training)
-                .setStartingOffsets(OffsetsInitializer.earliest()).build());
+                .setStartingOffsets(OffsetsInitializer.earliest()).build(), TrainerJob.announcementSink(training));
         job.attachTrainer(job.decodedEvents(env).map(e -> {
             if (FAIL_NEXT.compareAndSet(true, false)) {
                 FAILED.set(true);

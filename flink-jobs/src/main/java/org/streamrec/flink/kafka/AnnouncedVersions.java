@@ -1,4 +1,4 @@
-package org.streamrec.flink.training;
+package org.streamrec.flink.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
