@@ -36,7 +36,7 @@ class JobGraphUidTest {
         TrainerConfig config = TrainerConfig.parse("--model-store", "file:///tmp/store");
         Configuration flink = TrainerJob.flinkConfiguration(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        new TrainerJob(config, TrainerJob.eventsSource(config).build()).build(env);
+        TrainerJob.onKafka(config).build(env);
 
         assertExplicitUids(env.getStreamGraph(), "events-source", "gru4rec-trainer");
     }
