@@ -28,7 +28,7 @@ import org.streamrec.avro.DeadLetter;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.flink.io.DeadLetterBounds;
-import org.streamrec.flink.kafka.KafkaBrokerExtension;
+import org.streamrec.tools.kafka.KafkaBrokerExtension;
 
 /**
  * The reliability issue's reproduction on a real broker and a MiniCluster: one garbage record of 1,048,400 bytes,
