@@ -11,7 +11,8 @@ import org.streamrec.bench.SessionHiddenStates;
  * (as {@code TrainedModelScoringBenchmark} takes them), with each row's final k-th best score as the threshold (the
  * best case for any bound): where its norm cut-off stops against the last item whose bound reaches that score, and
  * how many items beyond the head, and how many 16-item blocks, bounds of lower ranks leave. Not a JMH benchmark: it
- * counts work, it does not time it. In this package because the bound's API is package-private; in the benchmarks
+ * counts work, it does not time it. In this package because the bound's API is package-private (the model's
+ * parameters it reads through the model's public accessors); in the benchmarks
  * module because it is a measurement, not a part of the model.
  *
  * <p>{@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
@@ -36,8 +37,8 @@ public final class PruningHeadroom {
         int items = model.itemCount();
         int hidden = model.hiddenSize();
         List<float[]> hiddenStates = SessionHiddenStates.read(model, Path.of(args[1]), states);
-        float[] embedding = model.outEmb;
-        float[] bias = model.outBias;
+        float[] embedding = model.outputEmbedding();
+        float[] bias = model.outputBias();
 
         double[] norm = new double[items];
         for (int i = 0; i < items; i++) {

@@ -24,7 +24,8 @@ import java.util.function.IntFunction;
  * Scores skip the loss's final activation (ELU for BPR-max, softmax for cross-entropy): both are
  * strictly increasing, so rankings are the same.
  *
- * <p>Parameters live in Java arrays, which {@link Gru4RecTrainer} updates in place; item tables have
+ * <p>The cell's forward pass is {@link GruCell}'s, shared with training. Parameters live in Java arrays, which
+ * {@link Gru4RecTrainer} updates in place; item tables have
  * {@link #capacityRows} allocated rows of which {@link #itemCount()} are in use, so the item set can grow.
  * Scoring is not thread-safe while training runs, and {@link #scoreBatch} uses shared scratch buffers:
  * use one instance per thread (Flink: per subtask).
@@ -72,8 +73,11 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
      */
     private volatile long itemsScoredInFull;
     private volatile long itemsRanked;
+    /** {@link #step}'s pre-activations and the offsets of its one row. */
     private float[] gxScratch;
     private float[] ghScratch;
+    private final int[] stepInputOffset = new int[1];
+    private static final int[] STEP_STATE_OFFSET = {0};
     /** Stacked hidden rows of {@link #stepAll} / {@link #scoreAll}, reused between calls. */
     private float[] stackedScratch = new float[0];
     private int[] rowItemsScratch = new int[0];
@@ -219,6 +223,16 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         return Arrays.copyOf(popularity, itemCount());
     }
 
+    /** The output item embedding Wy of the items in use, {@code [itemCount x hidden]} row-major (a copy). */
+    public float[] outputEmbedding() {
+        return Arrays.copyOf(outEmb, itemCount() * hidden);
+    }
+
+    /** The output bias By of the items in use, {@code [itemCount]} (a copy). */
+    public float[] outputBias() {
+        return Arrays.copyOf(outBias, itemCount());
+    }
+
     public long popularityOf(int row) {
         return popularity[row];
     }
@@ -267,52 +281,29 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
         if (itemIndex < 0 || itemIndex >= itemCount()) {
             throw new IndexOutOfBoundsException("item row " + itemIndex + " of " + itemCount());
         }
-        int h3 = 3 * hidden;
         if (gxScratch == null) {
-            gxScratch = new float[h3];
-            ghScratch = new float[h3];
+            gxScratch = new float[3 * hidden];
+            ghScratch = new float[3 * hidden];
         }
-        float[] gx = gxScratch;
-        float[] gh = ghScratch;
-        System.arraycopy(bIn, 0, gx, 0, h3);
-        System.arraycopy(bHid, 0, gh, 0, h3);
-        float[] table = constrained ? outEmb : inEmb;
-        int base = itemIndex * inputDim;
-        // axpy order (row of x times a row of W) keeps the inner loop contiguous, so C2 vectorises it.
-        for (int d = 0; d < inputDim; d++) {
-            float xd = table[base + d];
-            if (xd != 0f) {
-                int w = d * h3;
-                for (int c = 0; c < h3; c++) {
-                    gx[c] += xd * wIn[w + c];
-                }
-            }
-        }
-        for (int d = 0; d < hidden; d++) {
-            float hd = state[d];
-            if (hd != 0f) {
-                int w = d * h3;
-                for (int c = 0; c < h3; c++) {
-                    gh[c] += hd * wHid[w + c];
-                }
-            }
-        }
-        for (int j = 0; j < hidden; j++) {
-            float r = sigmoid(gx[j] + gh[j]);
-            float z = sigmoid(gx[hidden + j] + gh[hidden + j]);
-            float n = (float) Math.tanh(gx[2 * hidden + j] + r * gh[2 * hidden + j]);
-            state[j] = (1f - z) * n + z * state[j];
-        }
+        stepInputOffset[0] = itemIndex * inputDim;
+        GruCell.preActivations(this, inputTable(), stepInputOffset, state, STEP_STATE_OFFSET, 1, gxScratch, ghScratch);
+        GruCell.update(hidden, gxScratch, ghScratch, 0, state, 0, state, 0, null, null, null, 0);
+    }
+
+    /** The input embedding table: the output embedding itself when constrained. */
+    float[] inputTable() {
+        return constrained ? outEmb : inEmb;
     }
 
     /**
      * Steps {@code rows} hidden vectors at once, stored row-major in {@code hiddenRowMajor} ({@code [rows x H]}):
      * row {@code r} by item row {@code itemRows[r]}, or not at all when that is negative. Bit-identical to
-     * {@link #step} on each row: every output element is accumulated over the same terms in the same order with the
-     * same float operations; only the loop nest differs ({@link GateKernel}): a block of rows shares each loaded weight
-     * vector, so the weights are read about once per batch instead of once per event, which is what bounds the
-     * per-event step at 512 units (a matrix-vector product streams all of {@code Wh}; BENCHMARKS.md). Not a gemm on purpose: a BLAS kernel reorders the sums (and may block them
-     * by batch size), so a session's state would depend on which micro-batch it was stepped in, and the streamed
+     * {@link #step} on each row: both run {@link GruCell}, whose products ({@link GateKernel}) accumulate every output
+     * element over the same terms in the same order with the same float operations; only the loop nest differs: a
+     * block of rows shares each loaded weight vector, so the weights are read about once per batch instead of once
+     * per event, which is what bounds the per-event step at 512 units (a matrix-vector product streams all of
+     * {@code Wh}; BENCHMARKS.md). Not a gemm on purpose: a BLAS kernel reorders the sums (and may block them by batch
+     * size), so a session's state would depend on which micro-batch it was stepped in, and the streamed
      * recommendations would drift from the offline evaluator's.
      */
     public void stepBatch(float[] hiddenRowMajor, int[] itemRows, int rows) {
@@ -341,21 +332,10 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
             batchGx = new float[active * h3];
             batchGh = new float[active * h3];
         }
+        GruCell.preActivations(this, inputTable(), xOffsetScratch, hiddenRowMajor, hOffsetScratch, active, batchGx, batchGh);
         for (int a = 0; a < active; a++) {
-            System.arraycopy(bIn, 0, batchGx, a * h3, h3);
-            System.arraycopy(bHid, 0, batchGh, a * h3, h3);
-        }
-        GateKernel.INSTANCE.accumulate(batchGx, h3, constrained ? outEmb : inEmb, xOffsetScratch, active, wIn, inputDim, h3);
-        GateKernel.INSTANCE.accumulate(batchGh, h3, hiddenRowMajor, hOffsetScratch, active, wHid, hidden, h3);
-        for (int a = 0; a < active; a++) {
-            int g = a * h3;
             int o = activeScratch[a] * hidden;
-            for (int j = 0; j < hidden; j++) {
-                float rg = sigmoid(batchGx[g + j] + batchGh[g + j]);
-                float z = sigmoid(batchGx[g + hidden + j] + batchGh[g + hidden + j]);
-                float nn = (float) Math.tanh(batchGx[g + 2 * hidden + j] + rg * batchGh[g + 2 * hidden + j]);
-                hiddenRowMajor[o + j] = (1f - z) * nn + z * hiddenRowMajor[o + j];
-            }
+            GruCell.update(hidden, batchGx, batchGh, a * h3, hiddenRowMajor, o, hiddenRowMajor, o, null, null, null, 0);
         }
     }
 
@@ -385,10 +365,6 @@ public final class Gru4RecModel implements NextItemScorer<float[]> {
             System.arraycopy(states.get(i), 0, stackedScratch, i * hidden, hidden);
         }
         return stackedScratch;
-    }
-
-    static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 
     /** Scores every item for each hidden vector; {@code out} is {@code [sessions x itemCount]}. */

@@ -75,15 +75,16 @@ class Gru4RecGradientCheckTest {
 
         trainer.step(ROWS, in, target, negatives, negatives.length, hidden.clone(), false, true);
 
+        Gru4RecGradients grads = trainer.gradients();
         Map<String, float[]> analytic = new LinkedHashMap<>();
-        analytic.put("wIn", trainer.gWIn.clone());
-        analytic.put("bIn", trainer.gBIn.clone());
-        analytic.put("wHid", trainer.gWHid.clone());
-        analytic.put("bHid", trainer.gBHid.clone());
-        analytic.put("outEmb", dense(trainer.gOutRowIds, trainer.gOut, trainer.gOutCount, model.hidden, model.outEmb.length));
-        analytic.put("outBias", dense(trainer.gBiasRowIds, trainer.gBias, trainer.gBiasCount, 1, model.outBias.length));
+        analytic.put("wIn", grads.wIn.clone());
+        analytic.put("bIn", grads.bIn.clone());
+        analytic.put("wHid", grads.wHid.clone());
+        analytic.put("bHid", grads.bHid.clone());
+        analytic.put("outEmb", dense(grads.outRowIds, grads.out, grads.outCount, model.hidden, model.outEmb.length));
+        analytic.put("outBias", dense(grads.biasRowIds, grads.bias, grads.biasCount, 1, model.outBias.length));
         if (!constrained) {
-            analytic.put("inEmb", dense(trainer.gEmbRowIds, trainer.gEmb, trainer.gEmbCount, model.inputDim, model.inEmb.length));
+            analytic.put("inEmb", dense(grads.embRowIds, grads.emb, grads.embCount, model.inputDim, model.inEmb.length));
         }
         Map<String, float[]> tensors = new LinkedHashMap<>();
         tensors.put("wIn", model.wIn);
@@ -113,12 +114,12 @@ class Gru4RecGradientCheckTest {
                     float minus = orig - EPS * (k + 1);
                     w[i] = plus;
                     double lPlus = referenceLoss(trainer, params, ROWS, in, target, negatives, hidden);
-                    float[] scoresPlus = java.util.Arrays.copyOf(trainer.scores, ROWS * (ROWS + negatives.length));
+                    float[] scoresPlus = java.util.Arrays.copyOf(trainer.lastScores(), ROWS * (ROWS + negatives.length));
                     w[i] = minus;
                     double lMinus = referenceLoss(trainer, params, ROWS, in, target, negatives, hidden);
                     w[i] = orig;
                     d[k] = (lPlus - lMinus) / ((double) plus - (double) minus);
-                    kink |= crossesZero(scoresPlus, trainer.scores);
+                    kink |= crossesZero(scoresPlus, trainer.lastScores());
                 }
                 if (params.isBprMax() && elu > 0 && elu != 1 && kink) {
                     // ELU with alpha != 1 has a kink at 0: a central difference across it is not the derivative.
@@ -147,7 +148,7 @@ class Gru4RecGradientCheckTest {
 
     /**
      * The loss, written independently of the trainer's fast float code: the forward pass up to the scores
-     * is the trainer's (it leaves them in {@code trainer.scores}), the loss itself is computed here in double
+     * is the trainer's (it leaves them in {@code trainer.lastScores()}), the loss itself is computed here in double
      * straight from the official formulas.
      */
     private static double referenceLoss(Gru4RecTrainer trainer, Gru4RecParams params, int m, int[] in, int[] target,
@@ -161,7 +162,7 @@ class Gru4RecGradientCheckTest {
         for (int r = 0; r < m; r++) {
             double[] x = new double[c];
             for (int j = 0; j < c; j++) {
-                x[j] = trainer.scores[r * c + j];
+                x[j] = trainer.lastScores()[r * c + j];
             }
             if (params.isBprMax()) {
                 double alpha = params.eluParam();
