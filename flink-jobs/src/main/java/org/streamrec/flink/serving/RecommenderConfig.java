@@ -24,6 +24,8 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.streamrec.avro.codec.ClickEventRules;
 
+import org.streamrec.flink.config.DurationConverter;
+import org.streamrec.flink.config.TopicOptions;
 import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,7 +42,8 @@ import picocli.CommandLine.ParameterException;
  * {@code .yml} file with flat {@code key: value} entries or a {@code .properties} file), then command-line flags.
  * File keys are the long option names without the dashes ({@code session-gap: 30 min}); an unknown key is an
  * error, so a typo in a deployment file cannot silently fall back to a default. Durations use Flink's syntax
- * ({@code 5 ms}, {@code 30 min}, {@code 1 d}), the same as in Flink's own {@code config.yaml}.
+ * ({@code 5 ms}, {@code 30 min} or {@code 30m}, {@code 1 d}; {@link DurationConverter}), the same as in Flink's own
+ * {@code config.yaml}.
  *
  * <p>Parse with {@link #parse(String...)}, which also validates; an invalid setting is a {@link ParameterException}
  * whose message names the option. Operators get only the plain {@link SessionSettings} part.
@@ -55,18 +58,14 @@ public final class RecommenderConfig {
     @Mixin
     private KafkaJobOptions kafka;
 
-    @Option(names = "--recommendations-topic", defaultValue = "recommendations",
-            description = "Output Recommendations, key = user id (default: ${DEFAULT-VALUE}).")
-    private String recommendationsTopic;
+    @Mixin
+    private TopicOptions.Recommendations recommendations;
 
-    @Option(names = "--dlq-topic", defaultValue = "events.dlq",
-            description = "Dead letters: input records that could not be decoded or validated (default: ${DEFAULT-VALUE}).")
-    private String dlqTopic;
+    @Mixin
+    private TopicOptions.DeadLetters deadLetters;
 
-    @Option(names = "--control-topic", defaultValue = "serving-control",
-            description = "ServingControl commands: pin/unpin a model version, delete a user's state; one partition "
-                    + "(default: ${DEFAULT-VALUE}).")
-    private String controlTopic;
+    @Mixin
+    private TopicOptions.Control control;
 
     @Option(names = "--group-id", defaultValue = "streamrec-serving",
             description = "Kafka consumer group id; offsets are committed on checkpoints (default: ${DEFAULT-VALUE}).")
@@ -313,15 +312,15 @@ public final class RecommenderConfig {
         List<String> errors = new ArrayList<>();
         requireText(errors, "--bootstrap-servers", bootstrapServers());
         requireText(errors, "--events-topic", eventsTopic());
-        requireText(errors, "--recommendations-topic", recommendationsTopic);
-        requireText(errors, "--dlq-topic", dlqTopic);
+        requireText(errors, "--recommendations-topic", recommendationsTopic());
+        requireText(errors, "--dlq-topic", dlqTopic());
         requireText(errors, "--model-updates-topic", modelUpdatesTopic());
-        requireText(errors, "--control-topic", controlTopic);
+        requireText(errors, "--control-topic", controlTopic());
         requireText(errors, "--group-id", groupId);
         requireText(errors, "--transactional-id-prefix", transactionalIdPrefix);
         requireText(errors, "--model-uri", modelUri);
         Set<String> topics = new HashSet<>();
-        for (String t : new String[] {eventsTopic(), recommendationsTopic, dlqTopic, modelUpdatesTopic(), controlTopic}) {
+        for (String t : new String[] {eventsTopic(), recommendationsTopic(), dlqTopic(), modelUpdatesTopic(), controlTopic()}) {
             if (t != null && !t.isBlank() && !topics.add(t)) {
                 errors.add("topic '" + t + "' is used for two purposes");
             }
@@ -388,18 +387,6 @@ public final class RecommenderConfig {
         return TimeUtils.formatWithHighestUnit(d);
     }
 
-    /** Flink duration syntax, e.g. {@code 5 ms}, {@code 30 min}, {@code 1 d}; a bare number is milliseconds. */
-    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return TimeUtils.parseDuration(value);
-            } catch (RuntimeException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 5 ms, 30 min): " + e.getMessage());
-            }
-        }
-    }
-
     /** Flink memory size syntax, e.g. {@code 4 mb}, {@code 512 kb}; a bare number is bytes. */
     public static final class MemorySizeConverter implements CommandLine.ITypeConverter<MemorySize> {
         @Override
@@ -454,11 +441,11 @@ public final class RecommenderConfig {
     }
 
     public String recommendationsTopic() {
-        return recommendationsTopic;
+        return recommendations.topic();
     }
 
     public String dlqTopic() {
-        return dlqTopic;
+        return deadLetters.topic();
     }
 
     public String modelUpdatesTopic() {
@@ -466,7 +453,7 @@ public final class RecommenderConfig {
     }
 
     public String controlTopic() {
-        return controlTopic;
+        return control.topic();
     }
 
     public String groupId() {

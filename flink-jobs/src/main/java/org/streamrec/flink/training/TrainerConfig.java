@@ -11,6 +11,7 @@ import org.apache.flink.util.TimeUtils;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.model.Gru4RecParams;
 
+import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.flink.kafka.KafkaJobOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ public final class TrainerConfig {
             description = "Publish a version once this many events were trained since the last one (default: ${DEFAULT-VALUE}).")
     private long publishEveryEvents;
 
-    @Option(names = "--publish-every", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--publish-every", defaultValue = "15 s", converter = DurationConverter.class,
             description = "... or once this much time has passed, if any event was trained; checked at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration publishEvery;
@@ -66,11 +67,11 @@ public final class TrainerConfig {
             description = "Rebuild the negative sampler from popularity after this many trained events (default: ${DEFAULT-VALUE}).")
     private long samplerRefreshEvents;
 
-    @Option(names = "--session-gap", defaultValue = "30 min", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
             description = "Event-time inactivity that ends a session without a producer session id (default: ${DEFAULT-VALUE}).")
     private Duration sessionGap;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "15 s", converter = RecommenderConfig.DurationConverter.class,
+    @Option(names = "--checkpoint-interval", defaultValue = "15 s", converter = DurationConverter.class,
             description = "Checkpoint interval; snapshots are written and versions published at checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration checkpointInterval;
