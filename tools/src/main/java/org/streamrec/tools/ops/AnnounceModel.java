@@ -14,11 +14,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.codec.AvroCodec;
+import org.streamrec.flink.config.KafkaOptions;
+import org.streamrec.flink.kafka.Topics;
 import org.streamrec.flink.serving.SnapshotModelLoader;
 import org.streamrec.model.ModelSnapshot;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,10 +44,10 @@ public final class AnnounceModel implements Callable<Integer> {
             description = "URI the serving jobs load it from, if not this local directory (e.g. after copying it to s3://).")
     String snapshotUri;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka;
 
-    @Option(names = "--topic", defaultValue = "model-updates", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--topic", defaultValue = Topics.MODEL_UPDATES, description = "Default: ${DEFAULT-VALUE}.")
     String topic;
 
     public static void main(String[] args) {
@@ -56,7 +59,7 @@ public final class AnnounceModel implements Callable<Integer> {
         ModelAnnouncement announcement = announcementOf(snapshot,
                 snapshotUri != null ? snapshotUri : snapshot.toAbsolutePath().toUri().toString());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, KEY, AvroCodec.modelAnnouncements().encode(announcement)))

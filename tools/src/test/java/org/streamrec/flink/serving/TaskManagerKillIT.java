@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.tools.cluster.StandaloneFlinkCluster;
-import org.streamrec.tools.demo.JobMetrics;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.kafka.KafkaBrokerExtension;
 
 /**
@@ -171,18 +171,18 @@ class TaskManagerKillIT {
 
     /** Waits until each of the serving operator's {@code subtasks} has completed a materialization (its metric). */
     private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId, int subtasks) throws Exception {
-        JobMetrics metrics = new JobMetrics(URI.create("http://127.0.0.1:" + cluster.restPort() + "/"),
-                JobID.fromHexString(jobId));
         String completed = "ChangelogMaterialization_completedMaterialization";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Map<Integer, Map<String, Double>> values = Map.of();
-        while (System.nanoTime() < deadline) {
-            values = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, List.of(completed));
-            if (values.size() == subtasks && values.values().stream().allMatch(m -> m.getOrDefault(completed, 0.0) >= 1)) {
-                System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
-                return;
+        try (FlinkRest rest = new FlinkRest(URI.create("http://127.0.0.1:" + cluster.restPort() + "/"))) {
+            while (System.nanoTime() < deadline) {
+                values = rest.operatorMetrics(JobID.fromHexString(jobId), RecommenderJob.SERVING_OPERATOR, List.of(completed));
+                if (values.size() == subtasks && values.values().stream().allMatch(m -> m.getOrDefault(completed, 0.0) >= 1)) {
+                    System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
+                    return;
+                }
+                Thread.sleep(100);
             }
-            Thread.sleep(100);
         }
         throw new AssertionError("no materialization of every subtask within 60 s: " + values);
     }
