@@ -8,8 +8,10 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,34 +33,50 @@ import org.apache.flink.runtime.messages.webmonitor.JobDetails;
 import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
 import org.apache.flink.runtime.rest.messages.EmptyMessageParameters;
 import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
 import org.apache.flink.runtime.rest.messages.JobMessageParameters;
 import org.apache.flink.runtime.rest.messages.JobsOverviewHeaders;
+import org.apache.flink.runtime.rest.messages.TriggerId;
 import org.apache.flink.runtime.rest.messages.MessageParameters;
 import org.apache.flink.runtime.rest.messages.MessagePathParameter;
 import org.apache.flink.runtime.rest.messages.MessageQueryParameter;
 import org.apache.flink.runtime.rest.messages.JobVertexIdPathParameter;
+import org.apache.flink.runtime.rest.handler.async.AsynchronousOperationResult;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointIdPathParameter;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointInfo;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointMessageParameters;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointStatisticDetailsHeaders;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointStatistics;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointStatusHeaders;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointStatusMessageParameters;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerHeaders;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerMessageParameters;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointTriggerRequestBody;
+import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatistics;
 import org.apache.flink.runtime.rest.messages.checkpoints.CheckpointingStatisticsHeaders;
 import org.apache.flink.runtime.rest.messages.checkpoints.TaskCheckpointMessageParameters;
 import org.apache.flink.runtime.rest.messages.checkpoints.TaskCheckpointStatisticsHeaders;
 import org.apache.flink.runtime.rest.messages.checkpoints.TaskCheckpointStatisticsWithSubtaskDetails;
 import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
+import org.apache.flink.runtime.rest.messages.job.UpperLimitExceptionParameter;
 import org.apache.flink.runtime.rest.messages.job.metrics.JobMetricsHeaders;
 import org.apache.flink.runtime.rest.messages.job.metrics.JobMetricsMessageParameters;
 import org.apache.flink.runtime.rest.messages.job.metrics.JobVertexMetricsHeaders;
 import org.apache.flink.runtime.rest.messages.job.metrics.JobVertexMetricsMessageParameters;
 import org.apache.flink.runtime.rest.messages.job.metrics.Metric;
 import org.apache.flink.runtime.rest.messages.job.metrics.MetricsFilterParameter;
+import org.apache.flink.runtime.rest.messages.queue.QueueStatus;
+import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagerInfo;
+import org.apache.flink.runtime.rest.messages.taskmanager.TaskManagersHeaders;
 
 /**
  * The one Flink REST client of the tools (demo, dashboard, load test, ops CLIs, the MiniCluster wrapper and the tests),
  * built on Flink's own {@link RestClusterClient}: its typed calls where it has them (job status, job details, cancel,
- * checkpoint on request, cluster overview) and {@link RestClusterClient#sendRequest} with Flink's message headers for
- * the rest (jobs overview with task counts, job and vertex metrics, checkpoint statistics). So the URLs, the JSON
- * field names and the response classes are Flink's, versioned with the cluster, rather than strings here.
+ * cluster overview) and {@link RestClusterClient#sendRequest} with Flink's message headers for the rest (jobs overview
+ * with task counts, TaskManagers, job and vertex metrics, exception history, checkpoint on request and checkpoint
+ * statistics). So the URLs, the JSON field names and the response classes are Flink's, versioned with the cluster,
+ * rather than strings here.
  *
  * <p>Every call is synchronous, gives up after {@link #CALL_TIMEOUT} and fails with an {@link IOException}.
  * {@code RestClusterClient} would retry a refused connection or a 503 up to 20 times a second apart; the callers here
@@ -68,6 +86,9 @@ public final class FlinkRest implements AutoCloseable {
 
     /** Longest a single REST call may take. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    /** How often {@link #checkpoint} asks whether the checkpoint it requested has completed. */
+    private static final Duration CHECKPOINT_POLL = Duration.ofMillis(10);
 
     /** One row of the jobs overview. */
     public record Job(JobID id, String name, JobStatus state, long startTime, int tasksTotal, int tasksRunning) {
@@ -189,16 +210,35 @@ public final class FlinkRest implements AutoCloseable {
     /**
      * Takes a checkpoint now, besides the periodic ones, and waits up to {@code limit} for it: its id, or empty when it
      * did not complete in time; an IOException with Flink's reason when it failed.
+     *
+     * <p>Flink's trigger and status messages, polled every {@link #CHECKPOINT_POLL}, rather than
+     * {@code RestClusterClient.triggerCheckpoint}: that one's polling backs off to 2 s, and the load test's warm-up
+     * requests checkpoints back to back, where a completion seen late would leave idle gaps between them.
      */
     public OptionalLong checkpoint(JobID job, Duration limit) throws IOException, InterruptedException {
-        CompletableFuture<Long> checkpoint = client.triggerCheckpoint(job, CheckpointType.CONFIGURED);
-        try {
-            return OptionalLong.of(checkpoint.get(limit.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (TimeoutException e) {
-            checkpoint.cancel(true);
-            return OptionalLong.empty();
-        } catch (ExecutionException e) {
-            throw failure("checkpoint of job " + job, e.getCause());
+        long deadline = System.nanoTime() + limit.toNanos();
+        CheckpointTriggerMessageParameters trigger = new CheckpointTriggerMessageParameters();
+        trigger.jobID.resolve(job);
+        TriggerId request = call(client.sendRequest(CheckpointTriggerHeaders.getInstance(), trigger,
+                new CheckpointTriggerRequestBody(CheckpointType.CONFIGURED, null))).getTriggerId();
+        CheckpointStatusMessageParameters status = new CheckpointStatusMessageParameters();
+        status.jobIdPathParameter.resolve(job);
+        status.triggerIdPathParameter.resolve(request);
+        while (true) {
+            AsynchronousOperationResult<CheckpointInfo> result = call(client.sendRequest(
+                    CheckpointStatusHeaders.getInstance(), status, EmptyRequestBody.getInstance()));
+            if (result.queueStatus().getId() == QueueStatus.Id.COMPLETED) {
+                CheckpointInfo checkpoint = result.resource();
+                if (checkpoint.getFailureCause() != null) {
+                    throw new IOException("checkpoint request " + request + " of job " + job + " failed: "
+                            + checkpoint.getFailureCause().getMessage(), checkpoint.getFailureCause());
+                }
+                return OptionalLong.of(checkpoint.getCheckpointId());
+            }
+            if (System.nanoTime() > deadline) {
+                return OptionalLong.empty();
+            }
+            Thread.sleep(CHECKPOINT_POLL.toMillis());
         }
     }
 
@@ -206,6 +246,43 @@ public final class FlinkRest implements AutoCloseable {
     public Slots slots() throws IOException, InterruptedException {
         ClusterOverviewWithVersion overview = call(client.getClusterOverview());
         return new Slots(overview.getNumTaskManagersConnected(), overview.getNumSlotsAvailable(), overview.getNumSlotsTotal());
+    }
+
+    /** Ids of the TaskManagers the JobManager counts as registered (a killed one stays until its heartbeat times out). */
+    public Set<String> taskManagerIds() throws IOException, InterruptedException {
+        Set<String> ids = new HashSet<>();
+        for (TaskManagerInfo taskManager : call(client.sendRequest(TaskManagersHeaders.getInstance(),
+                EmptyMessageParameters.getInstance(), EmptyRequestBody.getInstance())).getTaskManagerInfos()) {
+            ids.add(taskManager.getResourceId().getResourceIdString());
+        }
+        return ids;
+    }
+
+    /** How many times the job failed (and was restarted), from its exception history, counting up to {@code limit}. */
+    public int failures(JobID job, int limit) throws IOException, InterruptedException {
+        JobExceptionsMessageParameters parameters = new JobExceptionsMessageParameters();
+        parameters.jobPathParameter.resolve(job);
+        queryParameter(parameters, UpperLimitExceptionParameter.class).resolve(List.of(limit));
+        return call(client.sendRequest(JobExceptionsHeaders.getInstance(), parameters, EmptyRequestBody.getInstance()))
+                .getExceptionHistory().getEntries().size();
+    }
+
+    /** Checkpoints of the job completed so far (not only those still in the history). */
+    public long completedCheckpointCount(JobID job) throws IOException, InterruptedException {
+        return checkpointing(job).getCounts().getNumberCompletedCheckpoints();
+    }
+
+    /** The checkpoint or savepoint the job last restored from; empty when it has not restored. */
+    public OptionalLong restoredCheckpoint(JobID job) throws IOException, InterruptedException {
+        CheckpointingStatistics.RestoredCheckpointStatistics restored =
+                checkpointing(job).getLatestCheckpoints().getRestoredCheckpointStatistics();
+        return restored == null ? OptionalLong.empty() : OptionalLong.of(restored.getId());
+    }
+
+    private CheckpointingStatistics checkpointing(JobID job) throws IOException, InterruptedException {
+        JobMessageParameters parameters = new JobMessageParameters();
+        parameters.jobPathParameter.resolve(job);
+        return call(client.sendRequest(CheckpointingStatisticsHeaders.getInstance(), parameters, EmptyRequestBody.getInstance()));
     }
 
     /** Number of restarts of a job so far (its {@code numRestarts} metric); -1 while the metric is not fetched yet. */
@@ -280,11 +357,8 @@ public final class FlinkRest implements AutoCloseable {
      */
     public List<CheckpointStat> completedCheckpoints(JobID job, LongPredicate triggeredAt)
             throws IOException, InterruptedException {
-        JobMessageParameters jobParameters = new JobMessageParameters();
-        jobParameters.jobPathParameter.resolve(job);
         List<CheckpointStat> stats = new ArrayList<>();
-        for (CheckpointStatistics checkpoint : call(client.sendRequest(CheckpointingStatisticsHeaders.getInstance(),
-                jobParameters, EmptyRequestBody.getInstance())).getHistory()) {
+        for (CheckpointStatistics checkpoint : checkpointing(job).getHistory()) {
             if (checkpoint.getStatus() != CheckpointStatsStatus.COMPLETED || !triggeredAt.test(checkpoint.getTriggerTimestamp())) {
                 continue;
             }

@@ -54,6 +54,7 @@ class FlinkRestIT {
              FlinkRest rest = new FlinkRest(cluster.webUi())) {
             assertThat(rest.address()).isEqualTo(cluster.webUi());
             assertThat(rest.slots()).isEqualTo(new FlinkRest.Slots(1, 2, 2));
+            assertThat(rest.taskManagerIds()).hasSize(1);
 
             StreamExecutionEnvironment endless = StreamExecutionEnvironment.getExecutionEnvironment();
             endless.setParallelism(2);
@@ -104,6 +105,9 @@ class FlinkRestIT {
                 assertThat(c.maxAlignmentMs()).isNotNegative();
             });
             assertThat(rest.completedCheckpoints(job, t -> false)).isEmpty();
+            assertThat(rest.completedCheckpointCount(job)).isEqualTo(1);
+            assertThat(rest.restoredCheckpoint(job)).isEmpty();
+            assertThat(rest.failures(job, 1000)).isZero();
 
             rest.cancel(job);
             assertThat(cluster.awaitTerminal(job, WAIT)).isEqualTo(JobStatus.CANCELED);
