@@ -1,12 +1,17 @@
 package org.streamrec.flink.kafka;
 
 import java.nio.file.Path;
+
+import org.streamrec.flink.config.KafkaOptions;
+import org.streamrec.flink.config.TopicOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The options both jobs share (the configuration file, the broker and the two topics that connect them), mixed into
  * {@code RecommenderConfig} and {@code TrainerConfig} with picocli's {@code @Mixin} so that names, defaults and help
- * cannot drift between the jobs. Options whose defaults differ per job (e.g. {@code --group-id}) stay in each job.
+ * cannot drift between the jobs. The broker and topic options are the tools' too ({@link KafkaOptions},
+ * {@link TopicOptions}). Options whose defaults differ per job (e.g. {@code --group-id}) stay in each job.
  */
 public final class KafkaJobOptions {
 
@@ -14,31 +19,28 @@ public final class KafkaJobOptions {
             description = "YAML (.yaml/.yml) or .properties file; flags given on the command line override it.")
     private Path configFile;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092",
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    private String bootstrapServers;
+    @Mixin
+    private KafkaOptions kafka;
 
-    @Option(names = "--events-topic", defaultValue = "events", description = "Input ClickEvents (default: ${DEFAULT-VALUE}).")
-    private String eventsTopic;
+    @Mixin
+    private TopicOptions.Events events;
 
-    @Option(names = "--model-updates-topic", defaultValue = "model-updates",
-            description = "Compacted topic of the ModelAnnouncements: the trainer publishes new model versions there, "
-                    + "the serving job swaps to them (default: ${DEFAULT-VALUE}).")
-    private String modelUpdatesTopic;
+    @Mixin
+    private TopicOptions.ModelUpdates modelUpdates;
 
     public Path configFile() {
         return configFile;
     }
 
     public String bootstrapServers() {
-        return bootstrapServers;
+        return kafka.bootstrapServers();
     }
 
     public String eventsTopic() {
-        return eventsTopic;
+        return events.topic();
     }
 
     public String modelUpdatesTopic() {
-        return modelUpdatesTopic;
+        return modelUpdates.topic();
     }
 }

@@ -16,14 +16,15 @@ import org.apache.flink.util.TimeUtils;
 import org.streamrec.avro.codec.ClickEventRules;
 import org.streamrec.flink.io.DeadLetterBounds;
 
-import org.streamrec.flink.kafka.ConfigFile;
-import org.streamrec.flink.kafka.DurationConverter;
+import org.streamrec.flink.config.ConfigFile;
+import org.streamrec.flink.config.DurationConverter;
+import org.streamrec.flink.config.TopicOptions;
 import org.streamrec.flink.kafka.KafkaJobOptions;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /**
  * Everything the serving job can be told, with its default, in one place: the {@code @Option} declarations below
@@ -33,7 +34,8 @@ import picocli.CommandLine.ParameterException;
  * {@code .yml} file with flat {@code key: value} entries or a {@code .properties} file), then command-line flags.
  * File keys are the long option names without the dashes ({@code session-gap: 30 min}); an unknown key is an
  * error, so a typo in a deployment file cannot silently fall back to a default. Durations use Flink's syntax
- * ({@code 5 ms}, {@code 30 min}, {@code 1 d}), the same as in Flink's own {@code config.yaml}.
+ * ({@code 5 ms}, {@code 30 min} or {@code 30m}, {@code 1 d}; {@link DurationConverter}), the same as in Flink's own
+ * {@code config.yaml}.
  *
  * <p>Parse with {@link #parse(String...)}, which also validates; an invalid setting is a {@link ParameterException}
  * whose message names the option. Operators get only the plain {@link SessionSettings} part.
@@ -48,13 +50,11 @@ public final class RecommenderConfig {
     @Mixin
     private KafkaJobOptions kafka;
 
-    @Option(names = "--recommendations-topic", defaultValue = "recommendations",
-            description = "Output Recommendations, key = user id (default: ${DEFAULT-VALUE}).")
-    private String recommendationsTopic;
+    @Mixin
+    private TopicOptions.Recommendations recommendations;
 
-    @Option(names = "--dlq-topic", defaultValue = "events.dlq",
-            description = "Dead letters: input records that could not be decoded or validated (default: ${DEFAULT-VALUE}).")
-    private String dlqTopic;
+    @Mixin
+    private TopicOptions.DeadLetters deadLetters;
 
     @Option(names = "--dlq-max-payload-bytes", defaultValue = "64 kb", converter = MemorySizeConverter.class,
             description = "Bytes of a bad record's value kept in its dead letter. A longer value is cut to its first "
@@ -65,10 +65,8 @@ public final class RecommenderConfig {
                     + "(default: ${DEFAULT-VALUE}).")
     private MemorySize dlqMaxPayloadBytes;
 
-    @Option(names = "--control-topic", defaultValue = "serving-control",
-            description = "ServingControl commands: pin/unpin a model version, delete a user's state; one partition "
-                    + "(default: ${DEFAULT-VALUE}).")
-    private String controlTopic;
+    @Mixin
+    private TopicOptions.Control control;
 
     @Option(names = "--group-id", defaultValue = "streamrec-serving",
             description = "Kafka consumer group id; offsets are committed on checkpoints (default: ${DEFAULT-VALUE}).")
@@ -234,15 +232,15 @@ public final class RecommenderConfig {
         List<String> errors = new ArrayList<>();
         requireText(errors, "--bootstrap-servers", bootstrapServers());
         requireText(errors, "--events-topic", eventsTopic());
-        requireText(errors, "--recommendations-topic", recommendationsTopic);
-        requireText(errors, "--dlq-topic", dlqTopic);
+        requireText(errors, "--recommendations-topic", recommendationsTopic());
+        requireText(errors, "--dlq-topic", dlqTopic());
         requireText(errors, "--model-updates-topic", modelUpdatesTopic());
-        requireText(errors, "--control-topic", controlTopic);
+        requireText(errors, "--control-topic", controlTopic());
         requireText(errors, "--group-id", groupId);
         requireText(errors, "--transactional-id-prefix", transactionalIdPrefix);
         requireText(errors, "--model-uri", modelUri);
         Set<String> topics = new HashSet<>();
-        for (String t : new String[] {eventsTopic(), recommendationsTopic, dlqTopic, modelUpdatesTopic(), controlTopic}) {
+        for (String t : new String[] {eventsTopic(), recommendationsTopic(), dlqTopic(), modelUpdatesTopic(), controlTopic()}) {
             if (t != null && !t.isBlank() && !topics.add(t)) {
                 errors.add("topic '" + t + "' is used for two purposes");
             }
@@ -368,11 +366,11 @@ public final class RecommenderConfig {
     }
 
     public String recommendationsTopic() {
-        return recommendationsTopic;
+        return recommendations.topic();
     }
 
     public String dlqTopic() {
-        return dlqTopic;
+        return deadLetters.topic();
     }
 
     /** {@code --dlq-max-payload-bytes}, validated to fit an int and Kafka's default request size. */
@@ -385,7 +383,7 @@ public final class RecommenderConfig {
     }
 
     public String controlTopic() {
-        return controlTopic;
+        return control.topic();
     }
 
     public String groupId() {

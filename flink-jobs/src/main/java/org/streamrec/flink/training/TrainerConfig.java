@@ -10,14 +10,14 @@ import java.util.Map;
 import org.apache.flink.util.TimeUtils;
 import org.streamrec.model.Gru4RecParams;
 
-import org.streamrec.flink.kafka.ConfigFile;
-import org.streamrec.flink.kafka.DurationConverter;
+import org.streamrec.flink.config.ConfigFile;
+import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.flink.kafka.KafkaJobOptions;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /**
  * Everything the trainer job can be told, with its default. File handling is the serving job's

@@ -21,10 +21,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
-import org.streamrec.tools.replay.DurationConverter;
+import org.streamrec.flink.config.DurationConverter;
+import org.streamrec.flink.config.KafkaOptions;
+import org.streamrec.flink.config.TopicOptions;
 import org.streamrec.flink.serving.RecommenderJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,7 +44,8 @@ import picocli.CommandLine.Option;
  * the headless-browser test reads.
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Live web dashboard of a running streamrec pipeline (recommendations + model-updates topics, Flink REST).")
+        description = "Live web dashboard of a running streamrec pipeline (recommendations + model-updates topics, Flink REST).",
+        footer = "The events topic is read to judge the answers here (HR@k from the topics); --events-topic none skips it.")
 public final class Dashboard implements Callable<Integer>, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,18 +55,19 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
             "/static/dashboard.js", "dashboard.js",
             "/static/dashboard.css", "dashboard.css");
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    /** The dashboard keeps its own default, 127.0.0.1:9092 (the jobs' is localhost:9092), as before the options were shared. */
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions("127.0.0.1:9092");
 
-    @Option(names = "--recommendations-topic", defaultValue = "recommendations", description = "Default: ${DEFAULT-VALUE}.")
-    String recommendationsTopic;
+    @Mixin
+    TopicOptions.Recommendations recommendations;
 
-    @Option(names = "--model-updates-topic", defaultValue = "model-updates", description = "Default: ${DEFAULT-VALUE}.")
-    String modelUpdatesTopic;
+    @Mixin
+    TopicOptions.ModelUpdates modelUpdates;
 
-    @Option(names = "--events-topic", defaultValue = "events",
-            description = "Input events, to judge the answers here (HR@k from the topics); 'none' to skip (default: ${DEFAULT-VALUE}).")
-    String eventsTopic;
+    /** Input events, to judge the answers here (HR@k from the topics); 'none' skips that. */
+    @Mixin
+    TopicOptions.Events events;
 
     @Option(names = "--from-beginning", description = "Read the recommendations and events topics from their start instead of their end.")
     boolean fromBeginning;
@@ -102,7 +107,7 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
             description = "HR@k/MRR@k judged from the topics are plotted over this sliding window (default: ${DEFAULT-VALUE}).")
     Duration accuracyWindow;
 
-    @Option(names = "--session-gap", defaultValue = "30m", converter = DurationConverter.class,
+    @Option(names = "--session-gap", defaultValue = "30 min", converter = DurationConverter.class,
             description = "The serving job's --session-gap, so answers are judged by its sessions (default: ${DEFAULT-VALUE}).")
     Duration sessionGap;
 
@@ -137,7 +142,7 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
     public Integer call() throws Exception {
         start();
         System.out.printf("streamrec dashboard at %s (Kafka %s, topics %s + %s, Flink REST %s); Ctrl-C stops it%n",
-                url, bootstrapServers, recommendationsTopic, modelUpdatesTopic, flinkRest);
+                url, bootstrapServers(), recommendationsTopic(), modelUpdatesTopic(), flinkRest);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             close();
@@ -160,8 +165,8 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         startedAt = System.currentTimeMillis();
         stats = new LiveStats(history, feedSize, maxUsers, accuracyWindow.toMillis(), sessionGap.toMillis(), startedAt);
         poller = "none".equalsIgnoreCase(flinkRest) ? null : new FlinkPoller(URI.create(flinkRest), jobId, operator);
-        reader = new TopicReader(bootstrapServers, recommendationsTopic, modelUpdatesTopic,
-                "none".equalsIgnoreCase(eventsTopic) ? null : eventsTopic, fromBeginning, stats);
+        reader = new TopicReader(bootstrapServers(), recommendationsTopic(), modelUpdatesTopic(),
+                "none".equalsIgnoreCase(eventsTopic()) ? null : eventsTopic(), fromBeginning, stats);
         reader.start();
         sampler = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-sampler"));
         sampler.scheduleAtFixedRate(this::sampleOnce, sampleInterval.toMillis(), sampleInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -188,6 +193,22 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         return url;
     }
 
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    String recommendationsTopic() {
+        return recommendations.topic();
+    }
+
+    String modelUpdatesTopic() {
+        return modelUpdates.topic();
+    }
+
+    String eventsTopic() {
+        return events.topic();
+    }
+
     private void sampleOnce() {
         try {
             stats.sample(System.currentTimeMillis(), poller == null ? null : poller.poll());
@@ -202,8 +223,8 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         s.put("startedAt", startedAt);
         s.put("now", System.currentTimeMillis());
         s.put("k", k);
-        s.put("kafka", Map.of("bootstrapServers", bootstrapServers, "recommendationsTopic", recommendationsTopic,
-                "modelUpdatesTopic", modelUpdatesTopic, "eventsTopic", eventsTopic, "reader", reader.status()));
+        s.put("kafka", Map.of("bootstrapServers", bootstrapServers(), "recommendationsTopic", recommendationsTopic(),
+                "modelUpdatesTopic", modelUpdatesTopic(), "eventsTopic", eventsTopic(), "reader", reader.status()));
         s.put("accuracyWindowMs", accuracyWindow.toMillis());
         s.put("outputAccuracy", stats.outputAccuracy());
         s.put("recommendationsRead", stats.recommendationsRead());
@@ -324,6 +345,10 @@ public final class Dashboard implements Callable<Integer>, AutoCloseable {
         }
         if (sampler != null) {
             sampler.shutdownNow();
+        }
+        if (poller != null) {
+            poller.close();
+            poller = null;
         }
         if (reader != null) {
             try {

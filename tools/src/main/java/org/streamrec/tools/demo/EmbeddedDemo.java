@@ -1,5 +1,10 @@
 package org.streamrec.tools.demo;
 
+import static org.streamrec.flink.kafka.Topics.DLQ;
+import static org.streamrec.flink.kafka.Topics.EVENTS;
+import static org.streamrec.flink.kafka.Topics.MODEL_UPDATES;
+import static org.streamrec.flink.kafka.Topics.RECOMMENDATIONS;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,12 +31,13 @@ import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.dashboard.Dashboard;
 import org.streamrec.tools.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
 import org.streamrec.flink.serving.RecommenderJob;
 import org.streamrec.tools.replay.ClickEventFactory;
-import org.streamrec.tools.replay.DurationConverter;
+import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.tools.replay.Pacer;
 import org.streamrec.tools.replay.ReplayClock;
 import org.streamrec.tools.replay.ReplaySummary;
@@ -59,10 +65,6 @@ import picocli.CommandLine.Option;
         description = "Embedded end-to-end demo: Kafka + Flink serving and trainer jobs + replay of rsc15-100k test events.")
 public final class EmbeddedDemo implements Callable<Integer> {
 
-    static final String EVENTS = "events";
-    static final String RECOMMENDATIONS = "recommendations";
-    static final String DLQ = "events.dlq";
-    static final String MODEL_UPDATES = "model-updates";
     private static final int SAMPLE_MIN_EVENTS = 5;
     private static final Duration JOB_METRICS_WAIT = Duration.ofSeconds(10);
     private static final int SAMPLE_MAX_EVENTS = 10;
@@ -450,25 +452,25 @@ public final class EmbeddedDemo implements Callable<Integer> {
      */
     private String jobMetrics(ServingRun serving, long expectedEvents) {
         try {
-            JobMetrics metrics = new JobMetrics(serving.cluster.webUi(), serving.job);
+            FlinkRest rest = serving.cluster.rest();
             List<String> names = List.of("eventsIn", "recommendationsOut", "fallbackRecommendationsOut",
                     "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion",
                     "itemsScoredInFullShare");
-            Map<Integer, Map<String, Double>> op = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, names);
+            Map<Integer, Map<String, Double>> op = rest.operatorMetrics(serving.job, RecommenderJob.SERVING_OPERATOR, names);
             long deadline = System.nanoTime() + JOB_METRICS_WAIT.toNanos();
-            while (JobMetrics.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
+            while (FlinkRest.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
                 Thread.sleep(250);
-                op = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, names);
+                op = rest.operatorMetrics(serving.job, RecommenderJob.SERVING_OPERATOR, names);
             }
-            Map<Integer, Map<String, Double>> decode = metrics.perSubtask("decode-and-validate", List.of("deadLetters"));
+            Map<Integer, Map<String, Double>> decode = rest.operatorMetrics(serving.job, "decode-and-validate", List.of("deadLetters"));
             return String.format("events in %,.0f, recommendations out %,.0f (%,.0f fallback), dead letters %,.0f,"
                             + " prequential HR@%d %.4f MRR@%d %.4f over %,.0f predictions, model version(s) %s,"
                             + " item scores computed in full %.1f%%",
-                    JobMetrics.sum(op, "eventsIn"), JobMetrics.sum(op, "recommendationsOut"),
-                    JobMetrics.sum(op, "fallbackRecommendationsOut"), JobMetrics.sum(decode, "deadLetters"),
-                    k, JobMetrics.weightedMean(op, "prequentialHitRate", "prequentialPredictions"),
-                    k, JobMetrics.weightedMean(op, "prequentialMrr", "prequentialPredictions"),
-                    JobMetrics.sum(op, "prequentialPredictions"),
+                    FlinkRest.sum(op, "eventsIn"), FlinkRest.sum(op, "recommendationsOut"),
+                    FlinkRest.sum(op, "fallbackRecommendationsOut"), FlinkRest.sum(decode, "deadLetters"),
+                    k, FlinkRest.weightedMean(op, "prequentialHitRate", "prequentialPredictions"),
+                    k, FlinkRest.weightedMean(op, "prequentialMrr", "prequentialPredictions"),
+                    FlinkRest.sum(op, "prequentialPredictions"),
                     op.values().stream().map(m -> String.valueOf(m.getOrDefault("modelVersion", Double.NaN).longValue()))
                             .distinct().toList(),
                     // per subtask, since its current model loaded; their mean is enough for a glance

@@ -1,15 +1,10 @@
 package org.streamrec.tools.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +20,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.streamrec.tools.flink.FlinkRest;
 
 /**
  * A Flink MiniCluster in this JVM with its REST endpoint and web UI on 127.0.0.1: the preferred port (8081, as a
@@ -33,20 +29,25 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * <p>An explicit {@link MiniCluster} rather than {@code StreamExecutionEnvironment.createLocalEnvironmentWithWebUI}:
  * that one binds a fixed port and does not say which address it serves, and it ties the cluster's life to one
  * {@code execute()} call, while the demo needs the address up front and cancels an unbounded job at the end.
+ *
+ * <p>Submit, status and cancel go to the MiniCluster in this JVM directly: through REST the job graph would be
+ * serialized and uploaded to the same process. What only the REST API tells (per-vertex task states, metrics,
+ * checkpoint statistics) goes through {@link #rest()}, the tools' one REST client, which the callers share.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
 
     public static final int DEFAULT_REST_PORT = 8081;
     private static final String HOST = "127.0.0.1";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MiniCluster cluster;
     private final URI webUi;
+    private final FlinkRest rest;
 
-    private LocalFlinkCluster(MiniCluster cluster, URI webUi) {
+    private LocalFlinkCluster(MiniCluster cluster, URI webUi, FlinkRest rest) {
         this.cluster = cluster;
         this.webUi = webUi;
+        this.rest = rest;
     }
 
     /**
@@ -81,39 +82,30 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 .setNumSlotsPerTaskManager(slots)
                 .setCommonBindAddress(HOST)
                 .build());
+        FlinkRest rest = null;
         try {
             cluster.start();
             URI address = cluster.getRestAddress().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            awaitRestReady(address);
-            return new LocalFlinkCluster(cluster, address);
+            rest = new FlinkRest(address);
+            rest.awaitReady(CALL_TIMEOUT);
+            return new LocalFlinkCluster(cluster, address, rest);
         } catch (Exception e) {
+            if (rest != null) {
+                rest.close();
+            }
             cluster.closeAsync().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             throw e;
         }
     }
 
-    /**
-     * The REST endpoint is bound before the dispatcher's leader is known, and answers 503 ("leader election") until
-     * then; on a loaded machine that lasts long enough for a caller's first request to see it. Waits for a 200.
-     */
-    private static void awaitRestReady(URI address) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(address.resolve("/config")).timeout(Duration.ofSeconds(10)).build();
-        long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
-        int status = 0;
-        while (System.nanoTime() < deadline) {
-            status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status == 200) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new TimeoutException("Flink's REST API at " + address + " still answers " + status + " after " + CALL_TIMEOUT);
-    }
-
     /** Where the web UI and the REST API answer, e.g. {@code http://127.0.0.1:8081}. */
     public URI webUi() {
         return webUi;
+    }
+
+    /** The REST client of this cluster; closed with it. */
+    public FlinkRest rest() {
+        return rest;
     }
 
     /** Submits the topology built on {@code env} (which only serves to build it) under {@code jobName}. */
@@ -144,20 +136,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
      * start-up. Returns false if the job ended or {@code timeout} passed first.
      */
     public boolean awaitAllTasksRunning(JobID job, Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(webUi.resolve("/jobs/" + job)).timeout(Duration.ofSeconds(10)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                JsonNode vertices = JSON.readTree(response.body()).path("vertices");
-                boolean allRunning = vertices.size() > 0;
-                for (JsonNode vertex : vertices) {
-                    allRunning &= "RUNNING".equals(vertex.path("status").asText());
-                }
-                if (allRunning) {
+            try {
+                if (rest.allTasksRunning(job)) {
                     return true;
                 }
+            } catch (IOException e) {
+                // Not answered this time (e.g. the job not registered yet): ask again, as long as the job lives.
             }
             if (status(job).isGloballyTerminalState()) {
                 return false;
@@ -178,6 +164,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException, ExecutionException, TimeoutException {
+        rest.close();
         cluster.closeAsync().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 

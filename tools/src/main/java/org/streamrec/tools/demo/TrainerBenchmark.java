@@ -1,5 +1,10 @@
 package org.streamrec.tools.demo;
 
+import static org.streamrec.flink.kafka.Topics.DLQ;
+import static org.streamrec.flink.kafka.Topics.EVENTS;
+import static org.streamrec.flink.kafka.Topics.MODEL_UPDATES;
+import static org.streamrec.flink.kafka.Topics.RECOMMENDATIONS;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
@@ -27,7 +32,7 @@ import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
 import org.streamrec.tools.kafka.EmbeddedKafka;
 import org.streamrec.tools.replay.ClickEventFactory;
-import org.streamrec.tools.replay.DurationConverter;
+import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.tools.replay.ReplayClock;
 import org.streamrec.tools.replay.ReplaySummary;
 import org.streamrec.tools.replay.ReplayTool;
@@ -63,10 +68,6 @@ import picocli.CommandLine.Option;
                 + "sessions through Kafka + the serving job, with the trainer running and with the model frozen.")
 public final class TrainerBenchmark implements Callable<Integer> {
 
-    private static final String EVENTS = "events";
-    private static final String RECOMMENDATIONS = "recommendations";
-    private static final String DLQ = "events.dlq";
-    private static final String MODEL_UPDATES = "model-updates";
 
     @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
     Path dataDir;

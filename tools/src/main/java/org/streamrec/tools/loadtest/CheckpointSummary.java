@@ -3,7 +3,7 @@ package org.streamrec.tools.loadtest;
 import java.util.List;
 import java.util.function.LongPredicate;
 
-import org.streamrec.tools.ops.FlinkRest;
+import org.streamrec.tools.flink.FlinkRest;
 
 /**
  * The checkpoints completed during one load step: how many, and the longest synchronous part, barrier alignment and

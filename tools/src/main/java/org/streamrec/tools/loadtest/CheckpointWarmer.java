@@ -5,7 +5,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import org.streamrec.tools.ops.FlinkRest;
+import org.apache.flink.api.common.JobID;
+import org.streamrec.tools.flink.FlinkRest;
 
 /**
  * Requests checkpoints of a job one after another during a warm-up step, so that the measured steps run on a
@@ -25,17 +26,16 @@ import org.streamrec.tools.ops.FlinkRest;
  */
 final class CheckpointWarmer implements AutoCloseable {
 
-    private static final Duration POLL = Duration.ofMillis(10);
     private static final Duration CHECKPOINT_LIMIT = Duration.ofSeconds(30);
 
     private final FlinkRest rest;
-    private final String jobId;
+    private final JobID jobId;
     private final int requests;
     private final Consumer<String> log;
     private final AtomicInteger completed = new AtomicInteger();
     private final Thread thread;
 
-    private CheckpointWarmer(FlinkRest rest, String jobId, int requests, Consumer<String> log) {
+    private CheckpointWarmer(FlinkRest rest, JobID jobId, int requests, Consumer<String> log) {
         this.rest = rest;
         this.jobId = jobId;
         this.requests = requests;
@@ -45,7 +45,7 @@ final class CheckpointWarmer implements AutoCloseable {
     }
 
     /** Starts requesting {@code requests} checkpoints of the job; 0 requests none. */
-    static CheckpointWarmer start(FlinkRest rest, String jobId, int requests, Consumer<String> log) {
+    static CheckpointWarmer start(FlinkRest rest, JobID jobId, int requests, Consumer<String> log) {
         CheckpointWarmer warmer = new CheckpointWarmer(rest, jobId, requests, log);
         if (requests > 0) {
             warmer.thread.start();
@@ -56,15 +56,9 @@ final class CheckpointWarmer implements AutoCloseable {
     private void run() {
         try {
             while (completed.get() < requests && !Thread.currentThread().isInterrupted()) {
-                String request = rest.requestCheckpoint(jobId);
-                long deadline = System.nanoTime() + CHECKPOINT_LIMIT.toNanos();
-                OptionalLong id = rest.requestedCheckpoint(jobId, request);
-                while (id.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(POLL.toMillis());
-                    id = rest.requestedCheckpoint(jobId, request);
-                }
+                OptionalLong id = rest.checkpoint(jobId, CHECKPOINT_LIMIT);
                 if (id.isEmpty()) {
-                    log.accept("checkpoint warm-up: request " + request + " did not complete within "
+                    log.accept("checkpoint warm-up: request " + (completed.get() + 1) + " did not complete within "
                             + CHECKPOINT_LIMIT.toSeconds() + " s; stopping");
                     return;
                 }

@@ -15,6 +15,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.streamrec.flink.kafka.Topics;
 import org.streamrec.tools.demo.LocalFlinkCluster;
 import org.streamrec.tools.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
@@ -50,7 +51,7 @@ final class EmbeddedDeployment implements Deployment {
         kafka = EmbeddedKafka.start();
         try {
             // What deploy/local's up.sh creates: the jobs read model announcements from it (none in the load test).
-            kafka.createTopic("model-updates", 1, Map.of("cleanup.policy", "compact"));
+            kafka.createTopic(Topics.MODEL_UPDATES, 1, Map.of("cleanup.policy", "compact"));
             flinkDir = Files.createTempDirectory("streamrec-loadtest-flink-");
             flink = RecommenderJob.flinkConfiguration(RecommenderConfig.parse(clusterFlags.toArray(String[]::new)));
             flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());

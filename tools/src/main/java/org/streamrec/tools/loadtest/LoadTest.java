@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.net.URI;
 import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -26,11 +25,11 @@ import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
-import org.streamrec.tools.demo.JobMetrics;
+import org.streamrec.flink.kafka.Topics;
 import org.streamrec.tools.replay.ClickEventFactory;
-import org.streamrec.tools.ops.FlinkRest;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.ops.LocalOps;
-import org.streamrec.tools.replay.DurationConverter;
+import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.tools.replay.Pacer;
 import org.streamrec.tools.replay.ReplayClock;
 import org.streamrec.tools.replay.ReplaySummary;
@@ -348,16 +347,17 @@ public final class LoadTest implements Callable<Integer> {
             producerSettings.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrec-loadtest-replay");
             producerSettings.put(ProducerConfig.LINGER_MS_CONFIG, (int) producerLinger.toMillis());
             StepMonitor.GroupLag lag = new StepMonitor.GroupLag(admin, config.groupId(), config.eventsTopic());
-            try (AnswerCollector answers = new AnswerCollector(deployment.bootstrapServers(), config.recommendationsTopic());
+            try (FlinkRest rest = new FlinkRest(deployment.webUi());
+                 AnswerCollector answers = new AnswerCollector(deployment.bootstrapServers(), config.recommendationsTopic());
                  KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings)) {
                 answers.start();
-                StepContext context = new StepContext(deployment, job, new FlinkRest(deployment.webUi()), settings, tag,
+                StepContext context = new StepContext(deployment, job, rest, settings, tag,
                         config.eventsTopic(), producer, answers, lag, cursor);
                 if (warm != null) {
                     StepResult w;
                     int checkpointsInTraffic;
                     int checkpointsDone;
-                    try (CheckpointWarmer warmer = CheckpointWarmer.start(context.rest(), job.id(), warmupCheckpoints,
+                    try (CheckpointWarmer warmer = CheckpointWarmer.start(context.rest(), JobID.fromHexString(job.id()), warmupCheckpoints,
                             line -> say("%s: %s", tag, line))) {
                         w = runStep(context, warm.rate(), warm.duration(), "warmup");
                         checkpointsInTraffic = warmer.completed();
@@ -528,7 +528,7 @@ public final class LoadTest implements Callable<Integer> {
      */
     private CheckpointSummary checkpointsBetween(StepContext c, long fromMillis, long toMillis) {
         try {
-            List<FlinkRest.CheckpointStat> inStep = c.rest().completedCheckpoints(c.job().id(),
+            List<FlinkRest.CheckpointStat> inStep = c.rest().completedCheckpoints(JobID.fromHexString(c.job().id()),
                     CheckpointSummary.triggeredBetween(fromMillis, toMillis));
             return CheckpointSummary.of(inStep, fromMillis, toMillis);
         } catch (Exception e) {
@@ -544,12 +544,12 @@ public final class LoadTest implements Callable<Integer> {
      */
     private Map<Integer, Map<String, Double>> operatorCounters(StepContext c) {
         try {
-            JobMetrics metrics = new JobMetrics(URI.create(c.deployment().webUi()), JobID.fromHexString(c.job().id()));
-            Map<Integer, Map<String, Double>> last = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
+            JobID job = JobID.fromHexString(c.job().id());
+            Map<Integer, Map<String, Double>> last = c.rest().operatorMetrics(job, RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
             long deadline = System.nanoTime() + COUNTERS_SETTLE_LIMIT.toNanos();
             while (System.nanoTime() < deadline) {
                 Thread.sleep(COUNTERS_SETTLE_POLL.toMillis());
-                Map<Integer, Map<String, Double>> now = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
+                Map<Integer, Map<String, Double>> now = c.rest().operatorMetrics(job, RecommenderJob.SERVING_OPERATOR, ScoringSummary.COUNTERS);
                 if (now.equals(last)) {
                     return now;
                 }
@@ -649,8 +649,8 @@ public final class LoadTest implements Callable<Integer> {
         String tag = jobTag(job.guarantee(), index);
         List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-servers", bootstrapServers,
-                "--events-topic", "events-" + tag, "--recommendations-topic", "recommendations-" + tag,
-                "--dlq-topic", "events.dlq-" + tag, "--model-updates-topic", "model-updates",
+                "--events-topic", Topics.EVENTS + "-" + tag, "--recommendations-topic", Topics.RECOMMENDATIONS + "-" + tag,
+                "--dlq-topic", Topics.DLQ + "-" + tag, "--model-updates-topic", Topics.MODEL_UPDATES,
                 "--group-id", "loadtest-" + tag,
                 "--model-uri", modelDir.toAbsolutePath().toUri().toString(),
                 "--k", String.valueOf(k),

@@ -18,7 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.streamrec.tools.ops.FlinkRest;
+import org.apache.flink.api.common.JobID;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.ops.LocalOps;
 
 /**
@@ -100,6 +101,7 @@ final class LocalClusterDeployment implements Deployment {
         List<String> output = run(repoDir, runDir, Map.of(), log, args.toArray(String[]::new));
         String id = output.stream().map(JOB_ID::matcher).filter(Matcher::find).map(m -> m.group(1)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no JobID in the output of submit.sh: " + output));
+        JobID jobId = JobID.fromHexString(id);
         return new Job() {
             @Override
             public String id() {
@@ -111,7 +113,7 @@ final class LocalClusterDeployment implements Deployment {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (System.nanoTime() < deadline) {
                     for (FlinkRest.Job job : rest.jobs()) {
-                        if (job.id().equals(id) && job.fullyRunning()) {
+                        if (job.id().equals(jobId) && job.fullyRunning()) {
                             return true;
                         }
                     }
@@ -125,18 +127,18 @@ final class LocalClusterDeployment implements Deployment {
 
             @Override
             public boolean ended() throws Exception {
-                return List.of("FAILED", "FINISHED", "CANCELED").contains(rest.state(id));
+                return rest.status(jobId).isGloballyTerminalState();
             }
 
             @Override
             public String status() throws Exception {
-                return rest.state(id);
+                return rest.status(jobId).name();
             }
 
             @Override
             public void cancel(Duration timeout) throws Exception {
                 if (!ended()) {
-                    rest.cancel(id);
+                    rest.cancel(jobId);
                 }
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (!ended() && System.nanoTime() < deadline) {
@@ -159,6 +161,7 @@ final class LocalClusterDeployment implements Deployment {
     @Override
     public void close() throws Exception {
         admin.close(Duration.ofSeconds(10));
+        rest.close();
         stop(repoDir, runDir, log);
     }
 

@@ -3,7 +3,7 @@ package org.streamrec.tools.loadtest;
 import java.util.List;
 import java.util.Map;
 
-import org.streamrec.tools.demo.JobMetrics;
+import org.streamrec.tools.flink.FlinkRest;
 
 /**
  * What the serving operator did in one load step, from the difference of its counters (docs/METRICS.md) at the step's
@@ -20,7 +20,7 @@ record ScoringSummary(long batches, long rows, double meanBatchRows, double item
     /** The counters could not be read. */
     static final ScoringSummary UNKNOWN = new ScoringSummary(-1, -1, Double.NaN, Double.NaN);
 
-    /** From the operator's counters per subtask ({@link JobMetrics#perSubtask}) at the step's start and end. */
+    /** From the operator's counters per subtask ({@link FlinkRest#operatorMetrics}) at the step's start and end. */
     static ScoringSummary between(Map<Integer, Map<String, Double>> start, Map<Integer, Map<String, Double>> end) {
         long batches = delta(start, end, "scoringBatches");
         long rows = delta(start, end, "scoringRows");
@@ -31,6 +31,6 @@ record ScoringSummary(long batches, long rows, double meanBatchRows, double item
     }
 
     private static long delta(Map<Integer, Map<String, Double>> start, Map<Integer, Map<String, Double>> end, String counter) {
-        return Math.round(JobMetrics.sum(end, counter) - JobMetrics.sum(start, counter));
+        return Math.round(FlinkRest.sum(end, counter) - FlinkRest.sum(start, counter));
     }
 }

@@ -5,13 +5,16 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import org.streamrec.avro.ModelAnnouncement;
+import org.streamrec.flink.config.KafkaOptions;
 import org.streamrec.flink.kafka.KafkaAnnouncementSink;
+import org.streamrec.flink.kafka.Topics;
 import org.streamrec.flink.model.AnnouncementSink;
 import org.streamrec.flink.model.ModelAnnouncements;
 import org.streamrec.model.ModelSnapshot;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,10 +37,10 @@ public final class AnnounceModel implements Callable<Integer> {
             description = "URI the serving jobs load it from, if not this local directory (e.g. after copying it to s3://).")
     String snapshotUri;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka;
 
-    @Option(names = "--topic", defaultValue = "model-updates", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--topic", defaultValue = Topics.MODEL_UPDATES, description = "Default: ${DEFAULT-VALUE}.")
     String topic;
 
     public static void main(String[] args) {
@@ -48,7 +51,7 @@ public final class AnnounceModel implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelAnnouncement announcement = ModelAnnouncements.ofDirectory(snapshot,
                 snapshotUri != null ? snapshotUri : snapshot.toAbsolutePath().toUri().toString());
-        try (AnnouncementSink.Writer writer = new KafkaAnnouncementSink(bootstrapServers, topic, MODEL_NAME,
+        try (AnnouncementSink.Writer writer = new KafkaAnnouncementSink(kafka.bootstrapServers(), topic, MODEL_NAME,
                 Duration.ofSeconds(30)).open()) {
             writer.send(announcement);
         }

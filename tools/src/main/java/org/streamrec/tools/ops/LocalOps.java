@@ -1,6 +1,8 @@
 package org.streamrec.tools.ops;
 
+import org.streamrec.flink.config.KafkaOptions;
 import org.streamrec.flink.kafka.Topics;
+import org.streamrec.tools.flink.FlinkRest;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +22,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.streamrec.tools.replay.DurationConverter;
+import org.streamrec.flink.config.DurationConverter;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,15 +52,15 @@ public final class LocalOps {
     @Command(name = "create-topics", description = "Creates events, recommendations, events.dlq, model-updates (compacted) "
             + "and serving-control where missing.")
     static final class CreateTopics implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", required = true)
-        String bootstrapServers;
+        @Mixin
+        KafkaOptions kafka;
 
         @Option(names = "--partitions", defaultValue = "2", description = "Partitions of events and recommendations (default: ${DEFAULT-VALUE}).")
         int partitions;
 
         @Override
         public Integer call() throws Exception {
-            try (Admin admin = admin(bootstrapServers)) {
+            try (Admin admin = admin(kafka.bootstrapServers())) {
                 List<String> created = Topics.createMissing(admin, partitions);
                 System.out.println("topics created: " + (created.isEmpty() ? "none (all exist)" : String.join(", ", created)));
             }
@@ -67,8 +70,8 @@ public final class LocalOps {
 
     @Command(name = "status", description = "Flink TaskManagers and jobs, Kafka topics with their offsets and the jobs' consumer lag.")
     static final class Status implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", required = true)
-        String bootstrapServers;
+        @Mixin
+        KafkaOptions kafka;
 
         @Option(names = "--flink-rest", required = true, description = "e.g. http://127.0.0.1:8081")
         String flinkRest;
@@ -76,10 +79,10 @@ public final class LocalOps {
         @Override
         public Integer call() throws Exception {
             int failures = 0;
-            try {
-                FlinkRest rest = new FlinkRest(flinkRest);
-                int[] slots = rest.slots();
-                System.out.printf("flink %s: %d TaskManager(s), %d of %d slots free%n", flinkRest, slots[0], slots[1], slots[2]);
+            try (FlinkRest rest = new FlinkRest(flinkRest)) {
+                FlinkRest.Slots slots = rest.slots();
+                System.out.printf("flink %s: %d TaskManager(s), %d of %d slots free%n", flinkRest, slots.taskManagers(),
+                        slots.free(), slots.total());
                 for (FlinkRest.Job job : rest.jobs()) {
                     long restarts = rest.restarts(job.id());
                     System.out.printf("  job %s %-22s %-10s tasks %d/%d running, restarts %s, since %s%n", job.id(), job.name(),
@@ -90,7 +93,7 @@ public final class LocalOps {
                 System.out.println("flink " + flinkRest + ": not reachable (" + e.getMessage() + ")");
                 failures++;
             }
-            try (Admin admin = admin(bootstrapServers)) {
+            try (Admin admin = admin(kafka.bootstrapServers())) {
                 Map<String, TopicDescription> topics = new TreeMap<>(admin.describeTopics(
                         admin.listTopics().names().get()).allTopicNames().get());
                 Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
@@ -102,7 +105,7 @@ public final class LocalOps {
                 Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
                 Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable = admin.listOffsets(latest,
                         new org.apache.kafka.clients.admin.ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-                System.out.printf("kafka %s: %d topics (end offset = log end; committed = last stable offset)%n", bootstrapServers, topics.size());
+                System.out.printf("kafka %s: %d topics (end offset = log end; committed = last stable offset)%n", kafka.bootstrapServers(), topics.size());
                 for (TopicDescription topic : topics.values()) {
                     long end = 0;
                     long committed = 0;
@@ -131,7 +134,7 @@ public final class LocalOps {
                             group.groupId(), consumed, lag);
                 }
             } catch (Exception e) {
-                System.out.println("kafka " + bootstrapServers + ": not reachable (" + e.getMessage() + ")");
+                System.out.println("kafka " + kafka.bootstrapServers() + ": not reachable (" + e.getMessage() + ")");
                 failures++;
             }
             return failures == 0 ? 0 : 1;
@@ -154,7 +157,12 @@ public final class LocalOps {
 
         @Override
         public Integer call() throws Exception {
-            FlinkRest rest = new FlinkRest(flinkRest);
+            try (FlinkRest rest = new FlinkRest(flinkRest)) {
+                return await(rest);
+            }
+        }
+
+        private int await(FlinkRest rest) throws Exception {
             long deadline = System.nanoTime() + timeout.toNanos();
             String last = "";
             while (true) {
@@ -199,8 +207,8 @@ public final class LocalOps {
     @Command(name = "check", description = "End-to-end output check; prints one 'CHECK PASS|FAIL name: detail' line per "
             + "expectation; exit 0 when all pass.")
     static final class Check implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", required = true)
-        String bootstrapServers;
+        @Mixin
+        KafkaOptions kafka;
 
         @Option(names = "--expect-valid", required = true, description = "Valid events the replay wrote.")
         long validEvents;
@@ -217,7 +225,7 @@ public final class LocalOps {
 
         @Override
         public Integer call() {
-            List<PipelineCheck.Check> checks = new PipelineCheck(bootstrapServers).run(
+            List<PipelineCheck.Check> checks = new PipelineCheck(kafka.bootstrapServers()).run(
                     new PipelineCheck.Expectations(validEvents, invalidEvents, announcedAbove), timeout, System.out);
             checks.forEach(System.out::println);
             return checks.stream().allMatch(PipelineCheck.Check::passed) ? 0 : 1;

@@ -16,10 +16,13 @@ import org.streamrec.avro.ServingControl;
 import org.streamrec.avro.ServingControlCommand;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.avro.codec.DecodeResult;
+import org.streamrec.flink.config.KafkaOptions;
 import org.streamrec.flink.io.UserIdHash;
+import org.streamrec.flink.kafka.Topics;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -42,11 +45,11 @@ public final class ServingControlTool {
     /** The key of every command: one key keeps them in order on one partition. */
     static final byte[] KEY = "serving-control".getBytes(StandardCharsets.UTF_8);
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", scope = ScopeType.INHERIT,
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    /** Inherited by the subcommands (KafkaOptions declares it so): {@code control pin --bootstrap-servers ...}. */
+    @Mixin
+    KafkaOptions kafka;
 
-    @Option(names = "--topic", defaultValue = "serving-control", scope = ScopeType.INHERIT,
+    @Option(names = "--topic", defaultValue = Topics.SERVING_CONTROL, scope = ScopeType.INHERIT,
             description = "The serving job's --control-topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
@@ -132,7 +135,7 @@ public final class ServingControlTool {
         }
         RecordMetadata sent;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000), new ByteArraySerializer(), new ByteArraySerializer())) {

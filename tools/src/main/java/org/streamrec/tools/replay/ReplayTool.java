@@ -19,9 +19,13 @@ import org.streamrec.data.DatasetFormat;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
+import org.streamrec.flink.config.DurationConverter;
+import org.streamrec.flink.config.KafkaOptions;
+import org.streamrec.flink.kafka.Topics;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,10 +61,11 @@ public final class ReplayTool implements Callable<Integer> {
     @Option(names = "--dataset-name", description = "Prefix of event ids and derived user ids (default: the file name without extensions).")
     String datasetName;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    /** The replay keeps its own default, 127.0.0.1:9092 (the jobs' is localhost:9092), as before the options were shared. */
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions("127.0.0.1:9092");
 
-    @Option(names = "--topic", defaultValue = "events", description = "Target topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic", defaultValue = Topics.EVENTS, description = "Target topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -134,7 +139,7 @@ public final class ReplayTool implements Callable<Integer> {
 
         Pacer pacer = pacer();
         ReplaySummary summary;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, producerProperties))) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(kafka.bootstrapServers(), producerProperties))) {
             Replayer replayer = new Replayer(producer, topic, new ClickEventFactory(name, clock), AvroCodec.clickEvents(),
                     pacer, Ticker.SYSTEM, progressInterval, progress -> {
                         out.println("replay: " + progress.describe());

@@ -2,20 +2,16 @@ package org.streamrec.flink.serving;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.streamrec.tools.flink.FlinkRest;
 
 /** Job configuration shared by the fault tests: the job's own Flink settings plus restarts and local directories. */
 final class FaultEnvironments {
@@ -48,25 +44,13 @@ final class FaultEnvironments {
      * cannot be read. Read before the job is cancelled.
      */
     static String jobFailures(URI restAddress, JobID job) {
-        try {
-            return String.valueOf(failures(get(restAddress, "/jobs/" + job.toHexString() + "/exceptions?maxExceptions=1000")));
+        try (FlinkRest rest = new FlinkRest(restAddress)) {
+            return String.valueOf(rest.failures(job, 1000));
         } catch (IOException | RuntimeException e) {
             return "?";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "?";
         }
-    }
-
-    /** Entries of the exception history in a {@code /jobs/<id>/exceptions} answer. */
-    static int failures(JsonNode exceptions) {
-        return exceptions.path("exceptionHistory").path("entries").size();
-    }
-
-    static JsonNode get(URI restAddress, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(restAddress.resolve(path)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new ObjectMapper().readTree(response.body());
     }
 }

@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateChangelogOptions;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.tools.cluster.StandaloneFlinkCluster;
-import org.streamrec.tools.demo.JobMetrics;
 import org.streamrec.tools.kafka.KafkaBrokerExtension;
 
 /**
@@ -151,11 +149,12 @@ class TaskManagerKillIT {
 
                 List<Recommendation> recs = sc.committedRecommendations(Duration.ofSeconds(180));
                 long recoveredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-                JsonNode restored = cluster.rest("/jobs/" + jobId + "/checkpoints").path("latest").path("restored");
-                int failures = FaultEnvironments.failures(cluster.rest("/jobs/" + jobId + "/exceptions?maxExceptions=1000"));
+                OptionalLong restored = cluster.rest().restoredCheckpoint(JobID.fromHexString(jobId));
+                int failures = cluster.rest().failures(JobID.fromHexString(jobId), 1000);
                 System.out.printf("[fault-counts] %s: job failures %d, restored from checkpoint %s; all output "
-                        + "committed %d ms after the kill%n", sc.name, failures, restored.path("id").asText("?"), recoveredMs);
-                assertThat(restored.isMissingNode() || restored.isNull())
+                        + "committed %d ms after the kill%n", sc.name, failures,
+                        restored.isPresent() ? String.valueOf(restored.getAsLong()) : "?", recoveredMs);
+                assertThat(restored.isEmpty())
                         .as("the job restored from a checkpoint after the kill").isFalse();
                 return recs;
             } finally {
@@ -171,13 +170,11 @@ class TaskManagerKillIT {
 
     /** Waits until each of the serving operator's {@code subtasks} has completed a materialization (its metric). */
     private static void awaitMaterialization(StandaloneFlinkCluster cluster, String jobId, int subtasks) throws Exception {
-        JobMetrics metrics = new JobMetrics(URI.create("http://127.0.0.1:" + cluster.restPort() + "/"),
-                JobID.fromHexString(jobId));
         String completed = "ChangelogMaterialization_completedMaterialization";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Map<Integer, Map<String, Double>> values = Map.of();
         while (System.nanoTime() < deadline) {
-            values = metrics.perSubtask(RecommenderJob.SERVING_OPERATOR, List.of(completed));
+            values = cluster.rest().operatorMetrics(JobID.fromHexString(jobId), RecommenderJob.SERVING_OPERATOR, List.of(completed));
             if (values.size() == subtasks && values.values().stream().allMatch(m -> m.getOrDefault(completed, 0.0) >= 1)) {
                 System.out.printf("[fault-counts] every subtask materialized its state at least once%n");
                 return;
@@ -188,6 +185,13 @@ class TaskManagerKillIT {
     }
 
     private static long completedCheckpoints(StandaloneFlinkCluster cluster, String jobId) {
-        return cluster.rest("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
+        try {
+            return cluster.rest().completedCheckpointCount(JobID.fromHexString(jobId));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

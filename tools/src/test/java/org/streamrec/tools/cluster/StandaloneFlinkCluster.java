@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +13,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
@@ -31,6 +25,7 @@ import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.taskexecutor.TaskManagerRunner;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.kafka.EmbeddedKafka;
 
 /**
@@ -59,8 +54,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private final Configuration configuration;
     private final String classpath;
     private final List<String> moduleFlags;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final ObjectMapper json = new ObjectMapper();
+    private final FlinkRest rest;
     private Process jobManager;
     private final List<Process> taskManagers = new ArrayList<>();
     private int taskManagersStarted;
@@ -72,6 +66,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         Files.createDirectories(dir.resolve("tmp"));
         int[] ports = EmbeddedKafka.freePorts(2);
         this.restPort = ports[0];
+        this.rest = new FlinkRest(URI.create("http://" + HOST + ":" + restPort));
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("jobmanager.rpc.address", HOST);
         conf.put("jobmanager.bind-host", HOST);
@@ -128,7 +123,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         jobManager = fork("jobmanager", StandaloneSessionClusterEntrypoint.class,
                 JobManagerProcessUtils.generateJvmParametersStr(spec, configuration),
                 JobManagerProcessUtils.generateDynamicConfigsStr(spec));
-        awaitOverview("the JobManager's REST API", overview -> true);
+        awaitRest("the JobManager's REST API", rest -> rest.slots() != null);
     }
 
     /** Starts one more TaskManager JVM and waits until it has registered with the JobManager. */
@@ -140,8 +135,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 ProcessMemoryUtils.generateJvmParametersStr(spec),
                 TaskExecutorProcessUtils.generateDynamicConfigsStr(spec));
         taskManagers.add(tm);
-        awaitOverview("TaskManager " + taskManagersStarted + " to register",
-                overview -> !before.containsAll(taskManagerIds()));
+        awaitRest("TaskManager " + taskManagersStarted + " to register", rest -> !before.containsAll(rest.taskManagerIds()));
         return tm;
     }
 
@@ -171,47 +165,40 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
     /** TaskManagers the JobManager currently counts as registered (a killed one stays until its heartbeat times out). */
     public int registeredTaskManagers() {
-        return overview().path("taskmanagers").asInt();
-    }
-
-    private java.util.Set<String> taskManagerIds() {
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        rest("/taskmanagers").path("taskmanagers").forEach(tm -> ids.add(tm.path("id").asText()));
-        return ids;
-    }
-
-    /** {@code GET <path>} on the REST API as JSON. */
-    public JsonNode rest(String path) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://" + HOST + ":" + restPort + path)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
-            }
-            return json.readTree(response.body());
+            return rest.slots().taskManagers();
         } catch (IOException e) {
-            throw new UncheckedIOException("GET " + path + " failed", e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
-    private JsonNode overview() {
-        return rest("/overview");
+    private java.util.Set<String> taskManagerIds() throws IOException, InterruptedException {
+        return rest.taskManagerIds();
     }
 
-    private void awaitOverview(String what, Predicate<JsonNode> condition) throws InterruptedException {
+    /** The JobManager's REST API, through the tools' client; closed with the cluster. */
+    public FlinkRest rest() {
+        return rest;
+    }
+
+    @FunctionalInterface
+    private interface RestCondition {
+        boolean holds(FlinkRest rest) throws IOException, InterruptedException;
+    }
+
+    private void awaitRest(String what, RestCondition condition) throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
             checkAlive();
             try {
-                if (condition.test(overview())) {
+                if (condition.holds(rest)) {
                     return;
                 }
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 last = e;
             }
             Thread.sleep(200);
@@ -263,6 +250,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     /** Stops every JVM it started: TaskManagers first, then the JobManager (SIGTERM, then SIGKILL after 10 s). */
     @Override
     public void close() {
+        rest.close();
         for (Process tm : taskManagers) {
             stop(tm);
         }

@@ -26,10 +26,10 @@ class DashboardTest {
     @Test
     void defaultsMatchTheJobsTopicsAndSessionGapAndBindLoopback() {
         Dashboard d = Dashboard.parse();
-        assertThat(d.bootstrapServers).isEqualTo("127.0.0.1:9092");
-        assertThat(d.recommendationsTopic).isEqualTo("recommendations");
-        assertThat(d.modelUpdatesTopic).isEqualTo("model-updates");
-        assertThat(d.eventsTopic).isEqualTo("events");
+        assertThat(d.bootstrapServers()).isEqualTo("127.0.0.1:9092");
+        assertThat(d.recommendationsTopic()).isEqualTo("recommendations");
+        assertThat(d.modelUpdatesTopic()).isEqualTo("model-updates");
+        assertThat(d.eventsTopic()).isEqualTo("events");
         assertThat(d.flinkRest).isEqualTo("http://127.0.0.1:8081");
         assertThat(d.host).isEqualTo("127.0.0.1");
         assertThat(d.port).isEqualTo(8090);

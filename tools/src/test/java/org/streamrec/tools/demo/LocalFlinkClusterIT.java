@@ -19,6 +19,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.streamrec.tools.flink.FlinkRest;
 import org.junit.jupiter.api.Test;
 
 /** The demo's MiniCluster: web UI and REST API on 127.0.0.1, a job submitted, run and cancelled. */
@@ -79,18 +80,18 @@ class LocalFlinkClusterIT {
             assertThat(cluster.awaitAllTasksRunning(infinite, Duration.ofSeconds(60))).isTrue();
 
             // The operator's metrics through the REST API, per subtask, as the demo reads the serving job's.
-            JobMetrics metrics = new JobMetrics(ui, infinite);
+            FlinkRest rest = cluster.rest();
             Map<Integer, Map<String, Double>> values = Map.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && !(values.size() == 2
                     && values.values().stream().allMatch(m -> m.containsKey("half") && m.getOrDefault("mapped", 0.0) > 0))) {
                 Thread.sleep(200);
-                values = metrics.perSubtask("counting", List.of("mapped", "half", "notRegistered"));
+                values = rest.operatorMetrics(infinite, "counting", List.of("mapped", "half", "notRegistered"));
             }
             assertThat(values).containsOnlyKeys(0, 1);
             assertThat(values.values()).allSatisfy(m -> assertThat(m).containsEntry("half", 0.5).doesNotContainKey("notRegistered"));
-            assertThat(JobMetrics.sum(values, "mapped")).isPositive();
-            assertThat(JobMetrics.weightedMean(values, "half", "mapped")).isEqualTo(0.5);
+            assertThat(FlinkRest.sum(values, "mapped")).isPositive();
+            assertThat(FlinkRest.weightedMean(values, "half", "mapped")).isEqualTo(0.5);
 
             assertThat(cluster.cancel(infinite, Duration.ofSeconds(60))).isEqualTo(JobStatus.CANCELED);
         }

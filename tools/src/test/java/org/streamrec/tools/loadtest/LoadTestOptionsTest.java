@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.streamrec.tools.ops.FlinkRest;
+import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.loadtest.LoadTest.JobSettings;
 import org.streamrec.tools.loadtest.LoadTest.WarmupStep;
 import org.streamrec.flink.serving.RecommenderConfig;

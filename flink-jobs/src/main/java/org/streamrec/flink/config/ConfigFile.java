@@ -1,4 +1,4 @@
-package org.streamrec.flink.kafka;
+package org.streamrec.flink.config;
 
 import java.io.IOException;
 import java.io.Reader;
