@@ -29,6 +29,11 @@ import java.util.function.IntFunction;
  * {@link #capacityRows} allocated rows of which {@link #itemCount()} are in use, so the item set can grow.
  * Scoring is not thread-safe while training runs, and {@link #scoreBatch} uses shared scratch buffers:
  * use one instance per thread (Flink: per subtask).
+ *
+ * <p>Longer than the project's ~500-line guide on purpose: the parameter arrays, the batched step and the pruned
+ * top-k share one lock and the packed copies that {@link #parametersChanged} invalidates, so splitting the scoring
+ * out would expose those arrays across classes. The split belongs to the model interface that serves other model
+ * families, where scoring moves behind that interface.
  */
 public final class Gru4RecModel implements NextItemScorer<float[]> {
 

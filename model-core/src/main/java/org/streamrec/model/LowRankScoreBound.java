@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * ({@code TrainedModelScoringBenchmark}; BENCHMARKS.md, "Pruning with a low-rank bound").
  *
  * <p>Not thread-safe: one instance per model version; the model's lock covers its scratch arrays.
+ *
+ * <p>Longer than the project's ~500-line guide on purpose: one algorithm whose basis build, per-item terms and pruned
+ * scan share the packed arrays and the margin they were computed with; split apart, each part would have to trust
+ * the others' layout without the bound's proof next to it.
  */
 final class LowRankScoreBound {
 
