@@ -186,6 +186,9 @@ public final class ModelSnapshot {
         Gru4RecModel model = new Gru4RecModel(params, vocabulary, popularity, Math.max(16, n));
         for (Map.Entry<String, TensorRef> t : tensors(model, n).entrySet()) {
             readFloats(dir, entries, t.getKey(), t.getValue());
+            if (!withTrainer) {
+                requireFinite(dir.resolve(t.getKey()), t.getValue());
+            }
         }
         model.setCounters(m.eventsSeen(), m.epochsCompleted(), m.version(), m.parentVersion());
         model.parametersChanged();
@@ -329,6 +332,22 @@ public final class ModelSnapshot {
         }
         ByteBuffer buf = ByteBuffer.wrap(readVerified(dir, entries, name)).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().get(target.data(), 0, target.length());
+    }
+
+    /**
+     * A diverged training run can store NaN or infinite weights with valid checksums; served, they would rank items
+     * arbitrarily (NaN scores are never selected, so answers would fall back or come out empty). Serving refuses such
+     * a snapshot; the trainer can still restore from it, so a diverged checkpoint fails loudly where it is served
+     * rather than sending the trainer into a restart loop.
+     */
+    private static void requireFinite(Path file, TensorRef tensor) {
+        float[] data = tensor.data();
+        for (int i = 0; i < tensor.length(); i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new SnapshotException("snapshot file " + file + " holds a non-finite weight (" + data[i]
+                        + " at index " + i + "): refusing to serve it");
+            }
+        }
     }
 
     private static long[] readLongs(Path dir, Map<String, FileEntry> entries, String name, int n) {

@@ -88,6 +88,23 @@ class ModelSnapshotTest {
     }
 
     @Test
+    void nonFiniteWeightsAreRefusedForServingButRestoreForTraining() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            Path dir = tmp.resolve("diverged-" + bad);
+            Gru4RecTrainer trainer = trained(false);
+            trainer.model().wHid[3] = bad;
+            ModelSnapshot.save(trainer.model(), trainer, dir);
+
+            assertThatThrownBy(() -> ModelSnapshot.load(dir))
+                    .isInstanceOf(SnapshotException.class)
+                    .hasMessageContaining("gru_w_hid.f32")
+                    .hasMessageContaining("non-finite weight (" + bad + " at index 3)");
+            assertThat(Float.floatToIntBits(ModelSnapshot.loadForTraining(dir).model().wHid[3]))
+                    .isEqualTo(Float.floatToIntBits(bad));
+        }
+    }
+
+    @Test
     void corruptedByteIsReportedWithTheFileName() throws IOException {
         Path dir = tmp.resolve("corrupt");
         ModelSnapshot.save(trained(true).model(), null, dir);
