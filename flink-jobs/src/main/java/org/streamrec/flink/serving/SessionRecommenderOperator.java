@@ -4,15 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.flink.api.common.state.BroadcastState;
@@ -78,15 +71,17 @@ import org.streamrec.model.TopK;
  * from their stored recent items on their next event; with more than {@code maxSessionItems} items the older ones
  * are gone, so the recomputed state covers only the stored suffix.
  *
- * <p>Model swaps: which version to load, queue, swap in or ignore is decided by {@link ModelVersions} (plain Java);
- * this operator runs the loads on a loader thread while the subtask keeps serving and swaps a finished one in on the
- * task thread (see {@link #onAnnouncement}). The current, loading and queued models are kept in union operator state
- * so a restore resumes from the newest of them. The metrics are held by {@link ServingMetrics}.
+ * <p>Model swaps: which version to load, queue, swap in or ignore is decided by {@link ModelVersions} (plain Java,
+ * no Flink types); {@link ServingModels} runs the loads on a loader thread while the subtask keeps serving and hands a
+ * finished one to the task thread, where this operator flushes the batch and swaps. This operator keeps the Flink
+ * side: state handles, timers, inputs, the micro-batch hand-off ({@link MicroBatch}), and the checkpoint and restore
+ * of the versions: the current, loading and queued models in union operator state (a restore resumes from the newest
+ * of them), the known versions and the pin in broadcast state. The metrics are held by {@link ServingMetrics}.
  *
  * <p>Input 2 also carries the {@link ServingControl} commands, broadcast like the announcements: a pin makes every
  * subtask serve one announced version (rollback) until an unpin; a user deletion is applied by the one subtask whose
- * key groups hold that user (see {@link #onControl}). Every announcement seen is remembered in broadcast state, so a
- * pin can find its snapshot, and the pin itself is broadcast state too, so both survive a restore.
+ * key groups hold that user (see {@link #onControl}). Every announcement seen is remembered, so a pin can find its
+ * snapshot; both the remembered versions and the pin survive a restore.
  */
 public final class SessionRecommenderOperator extends AbstractStreamOperator<Recommendation>
         implements TwoInputStreamOperator<ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation>,
@@ -94,8 +89,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SessionRecommenderOperator.class);
-    /** How often the task thread checks whether a snapshot load has finished. */
-    static final long MODEL_LOAD_POLL_MS = 20;
     private static final String PIN_KEY = "pinned";
 
     private final SessionSettings settings;
@@ -119,19 +112,15 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient BroadcastState<String, Long> pinState;
     private transient ModelVersions versions;
 
+    private transient ServingModels models;
+    /** The served model, read on every event; {@link #models} swaps it. */
     private transient ServingModel model;
-    private transient ExecutorService loaderThread;
-    /** The snapshot load in progress (of {@link ModelVersions#loading()}), or null. */
-    private transient CompletableFuture<ServingModel> loading;
 
-    private transient List<Request> pending;
-    private transient Set<String> pendingUsers;
+    private transient MicroBatch batch;
+    private transient MicroBatch.Answer answer;
     private transient ScheduledFuture<?> batchTimer;
     /** Incremented at each flush; a batch-timer callback from an earlier batch sees a different value and does nothing. */
     private transient long batchGeneration;
-    private transient List<float[]> batchHidden;
-    private transient int[] batchItemRows;
-    private transient String[] batchIds;
     private transient StreamRecord<Recommendation> reuse;
 
     private transient ServingMetrics metrics;
@@ -140,14 +129,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         this.settings = Objects.requireNonNull(settings, "settings");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.initialModelUri = Objects.requireNonNull(initialModelUri, "initialModelUri");
-    }
-
-    /**
-     * One event waiting in the micro-batch: its GRU step ({@code itemRow}, or -1 for an item the model does not know)
-     * and the write of {@code state} happen at the flush, for the whole batch at once.
-     */
-    private record Request(String userId, String eventId, long eventTime, long arrivalTime, SessionState state,
-                           int itemRow, int[] excluded) {
     }
 
     @Override
@@ -179,17 +160,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             LOG.info("Restoring from a checkpoint; pinned version {}; model candidates, in order: {}",
                     versions.pinned() == ModelVersions.NOT_PINNED ? "none" : versions.pinned(), candidates);
         }
-        for (ModelRef candidate : candidates) {
-            try {
-                useModel(loader.load(candidate.uri(), candidate.expectedChecksum(), settings.k()), candidate);
-                return;
-            } catch (Exception e) {
-                LOG.warn("Cannot reload model version {} from {} after restore", candidate.version(), candidate.uri(), e);
-            }
-        }
-        // Without a model the job cannot answer anything: failing here is the right outcome.
-        ServingModel initial = loader.load(initialModelUri, null, settings.k());
-        useModel(initial, new ModelRef(initial.version(), initialModelUri, ""));
+        models = new ServingModels(versions, loader, settings.k());
+        model = models.loadFirst(candidates, initialModelUri);
     }
 
     @Override
@@ -207,22 +179,20 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         sessionState = getRuntimeContext().getState(sessionDescriptor);
         sessionTimers = getInternalTimerService("session-gap", VoidNamespaceSerializer.INSTANCE, this);
 
-        String loaderName = "model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-        loaderThread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, loaderName);
-            t.setDaemon(true);
-            return t;
-        });
-        pending = new ArrayList<>(settings.batchMaxSize());
-        pendingUsers = new HashSet<>();
-        batchHidden = new ArrayList<>(settings.batchMaxSize());
-        batchItemRows = new int[settings.batchMaxSize()];
-        batchIds = new String[settings.k()];
+        batch = new MicroBatch(settings.batchMaxSize(), settings.k());
+        answer = (r, ids, scores, count) -> issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(),
+                ids, scores, count, RecommendationStrategy.MODEL);
         reuse = new StreamRecord<>(null);
 
         warmUpOnce(model);
 
         metrics = new ServingMetrics(getMetricGroup(), () -> model.version(), versions::pinned);
+        models.open("model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+                getProcessingTimeService(), metrics, next -> {
+                    // Pending rows were stepped with the old model; score them with it.
+                    flushBatch();
+                    model = next;
+                });
     }
 
     /** Set once the serving path of this class loader's model code has been compiled by the JIT. */
@@ -252,7 +222,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         String user = event.getUserId();
         metrics.eventsIn.inc();
         long arrival = getProcessingTimeService().getCurrentProcessingTime();
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             flushBatch();
             setCurrentKey(user);
         }
@@ -261,17 +231,18 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         SessionState state = sessionState.value();
         // The timer belongs to the user, not to the session: a new session keeps the one that is set.
         long sessionTimer = state == null ? 0 : state.sessionTimer;
-        if (state == null || startsNewSession(state, event, time)) {
-            state = newSession(user, event, time);
+        if (state == null || Sessions.startsNew(state, event, time, settings.sessionGapMs())) {
+            metrics.sessionsStarted.inc();
+            state = Sessions.start(user, event, time, model.version());
         } else if (state.lastRecommended != null) {
             metrics.prequential.record(state.lastRecommended, item);
         }
         // The size check also catches a different model published under the same version number.
         if (state.modelVersion != model.version()
                 || state.hidden != null && state.hidden.length != model.hiddenSize()) {
-            recomputeHidden(state);
+            Sessions.recomputeHidden(state, model);
         }
-        state.items = appendBounded(state.items, item, settings.maxSessionItems());
+        state.items = Sessions.appendBounded(state.items, item, settings.maxSessionItems());
         int row = model.rowOf(item);
         if (row >= 0) {
             if (state.hidden == null) {
@@ -291,67 +262,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             // The GRU step and the state write wait for the flush, which steps the whole batch at once (stepAll).
             // Nothing reads this user's state before then: an event or a session timer of a user with a pending
             // request flushes first, and so does a checkpoint.
-            enqueue(new Request(user, event.getEventId(), time, arrival, state, row,
-                    settings.excludeSeen() ? knownRows(state.items) : null));
+            enqueue(new MicroBatch.Request(user, event.getEventId(), time, arrival, state, row,
+                    settings.excludeSeen() ? Sessions.knownRows(state.items, model) : null));
         }
-    }
-
-    private boolean startsNewSession(SessionState state, ClickEvent event, long time) {
-        String producerSession = event.getSessionId();
-        if (producerSession != null && !producerSession.equals(state.producerSessionId)) {
-            return true;
-        }
-        return time - state.lastEventTime > settings.sessionGapMs();
-    }
-
-    private SessionState newSession(String user, ClickEvent event, long time) {
-        metrics.sessionsStarted.inc();
-        SessionState s = new SessionState();
-        s.producerSessionId = event.getSessionId();
-        // Derived from the data, not from a clock or counter, so a replay after a failure issues the same id.
-        s.sessionId = s.producerSessionId != null ? s.producerSessionId : user + "@" + time;
-        s.items = new String[0];
-        s.hidden = null;
-        s.modelVersion = model.version();
-        s.lastEventTime = time;
-        return s;
-    }
-
-    /** Replays the stored items through the current model; called when the state was built by another version. */
-    private void recomputeHidden(SessionState state) {
-        NextItemScorer<float[]> scorer = model.scorer();
-        float[] hidden = null;
-        for (String item : state.items) {
-            int row = model.rowOf(item);
-            if (row >= 0) {
-                if (hidden == null) {
-                    hidden = scorer.newSession();
-                }
-                scorer.step(hidden, row);
-            }
-        }
-        state.hidden = hidden;
-        state.modelVersion = model.version();
-    }
-
-    static String[] appendBounded(String[] items, String item, int max) {
-        int keep = Math.min(items.length, max - 1);
-        String[] next = new String[keep + 1];
-        System.arraycopy(items, items.length - keep, next, 0, keep);
-        next[keep] = item;
-        return next;
-    }
-
-    private int[] knownRows(String[] items) {
-        int[] rows = new int[items.length];
-        int n = 0;
-        for (String item : items) {
-            int row = model.rowOf(item);
-            if (row >= 0) {
-                rows[n++] = row;
-            }
-        }
-        return Arrays.copyOf(rows, n);
     }
 
     // ---------------------------------------------------------------- session timers
@@ -375,7 +288,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         String user = timer.getKey();
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             // Issuing that request after the clear below would write recommendations into a closed session.
             flushBatch();
             setCurrentKey(user);
@@ -404,12 +317,11 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     // ---------------------------------------------------------------- micro-batch
 
-    private void enqueue(Request request) throws Exception {
-        pending.add(request);
-        pendingUsers.add(request.userId());
-        if (pending.size() >= settings.batchMaxSize()) {
+    private void enqueue(MicroBatch.Request request) throws Exception {
+        int size = batch.add(request);
+        if (size >= settings.batchMaxSize()) {
             flushBatch();
-        } else if (pending.size() == 1) {
+        } else if (size == 1) {
             long generation = batchGeneration;
             long due = getProcessingTimeService().getCurrentProcessingTime() + settings.batchMaxDelayMs();
             batchTimer = getProcessingTimeService().registerTimer(due, now -> {
@@ -420,12 +332,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
     }
 
-    /**
-     * Steps every pending session's GRU in one {@code stepAll} (the same result as one step each), writes the states,
-     * scores all rows with one matrix product and issues each row's top-k.
-     */
+    /** Scores the micro-batch ({@link MicroBatch#score}) and issues each row's top-k. */
     void flushBatch() throws Exception {
-        if (pending.isEmpty()) {
+        if (batch.size() == 0) {
             return;
         }
         batchGeneration++;
@@ -433,38 +342,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             batchTimer.cancel(false);
             batchTimer = null;
         }
-        int rows = pending.size();
-        if (batchItemRows.length < rows) {
-            batchItemRows = new int[rows];
-        }
-        batchHidden.clear();
-        for (int i = 0; i < rows; i++) {
-            Request r = pending.get(i);
-            batchHidden.add(r.state().hidden);
-            batchItemRows[i] = r.itemRow();
-        }
-        model.scorer().stepAll(batchHidden, batchItemRows);
-        metrics.batchSize.update(rows);
-        metrics.scoringBatches.inc();
-        metrics.scoringRows.inc(rows);
-        String[] ids = batchIds;
-        long scoredBefore = model.scorer().itemsScoredInFull();
-        long rankedBefore = model.scorer().itemsRanked();
-        model.scorer().topKRows(batchHidden, settings.k(), i -> pending.get(i).excluded(), (i, items, scores, count) -> {
-            Request r = pending.get(i);
-            for (int j = 0; j < count; j++) {
-                ids[j] = model.itemIdOf(items[j]);
-            }
-            issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
-                    RecommendationStrategy.MODEL);
-        });
-        if (rankedBefore >= 0) {
-            metrics.itemScoresComputed.inc(model.scorer().itemsScoredInFull() - scoredBefore);
-            metrics.itemScoresRanked.inc(model.scorer().itemsRanked() - rankedBefore);
-        }
-        pending.clear();
-        pendingUsers.clear();
-        batchHidden.clear();
+        batch.score(model, metrics, answer);
     }
 
     /**
@@ -514,12 +392,11 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     }
 
     /**
-     * {@link ModelVersions#announce} remembers the announcement and decides; a load runs on the loader thread, so the
-     * subtask keeps serving with the current model meanwhile, and the swap itself happens on the task thread
-     * ({@link #pollModelLoad}).
+     * {@link ModelVersions#announce} remembers the announcement and decides; {@link ServingModels} loads on its loader
+     * thread, so the subtask keeps serving with the current model meanwhile, and swaps on the task thread.
      */
     void onAnnouncement(ModelAnnouncement announcement) {
-        act(versions.announce(ModelRef.of(announcement)));
+        models.announce(ModelRef.of(announcement));
     }
 
     /**
@@ -534,39 +411,15 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             return;
         }
         switch (control.getCommand()) {
-            case PIN_MODEL_VERSION -> pin(control);
-            case UNPIN_MODEL_VERSION -> unpin(control);
+            case PIN_MODEL_VERSION -> {
+                String refusal = models.pin(control);
+                if (refusal != null) {
+                    refuse(control, refusal);
+                }
+            }
+            case UNPIN_MODEL_VERSION -> models.unpin(control);
             case DELETE_USER -> deleteUser(control);
         }
-    }
-
-    private void pin(ServingControl control) {
-        Long version = control.getModelVersion();
-        if (version == null) {
-            refuse(control, "PIN_MODEL_VERSION without a version");
-            return;
-        }
-        ModelVersions.Decision decision = versions.pin(version);
-        if (decision == ModelVersions.Decision.REFUSE) {
-            refuse(control, "model version " + version + " was never announced to this job (known: "
-                    + versions.describeKnownVersions() + ")");
-            return;
-        }
-        metrics.controlCommands.inc();
-        LOG.info("Control {} from {}: pinned model version {} (serving {})", control.getCommandId(),
-                control.getRequestedBy(), version, model.version());
-        act(decision);
-    }
-
-    private void unpin(ServingControl control) {
-        long wasPinned = versions.pinned();
-        ModelVersions.Decision decision = versions.unpin();
-        metrics.controlCommands.inc();
-        LOG.info("Control {} from {}: unpinned (was {}); newest known version {}, serving {}",
-                control.getCommandId(), control.getRequestedBy(),
-                wasPinned == ModelVersions.NOT_PINNED ? "not pinned" : wasPinned, versions.newestKnown().version(),
-                model.version());
-        act(decision);
     }
 
     /**
@@ -586,7 +439,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         if (owner != task.getIndexOfThisSubtask()) {
             return;
         }
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             flushBatch();
         }
         setCurrentKey(user);
@@ -605,82 +458,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         metrics.controlCommandsRefused.inc();
         LOG.warn("Refusing control {} from {} ({}): {}; serving version {} unchanged", control.getCommandId(),
                 control.getRequestedBy(), control.getCommand(), reason, model.version());
-    }
-
-    /** Carries out a decision of {@link #versions}: starts the load it asks for, counts an ignored announcement. */
-    private void act(ModelVersions.Decision decision) {
-        switch (decision) {
-            case LOAD -> startModelLoad(versions.loading());
-            case IGNORE -> metrics.announcementsIgnored.inc();
-            case NONE, REFUSE -> { }
-        }
-    }
-
-    private void startModelLoad(ModelRef target) {
-        loading = CompletableFuture.supplyAsync(() -> {
-            try {
-                return loader.load(target.uri(), target.expectedChecksum(), settings.k());
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, loaderThread);
-        scheduleModelLoadPoll();
-    }
-
-    private void scheduleModelLoadPoll() {
-        long due = getProcessingTimeService().getCurrentProcessingTime() + MODEL_LOAD_POLL_MS;
-        getProcessingTimeService().registerTimer(due, now -> pollModelLoad());
-    }
-
-    /** Runs on the task thread: swaps in a finished load, or checks again later. */
-    private void pollModelLoad() throws Exception {
-        if (loading == null) {
-            return;
-        }
-        if (!loading.isDone()) {
-            scheduleModelLoadPoll();
-            return;
-        }
-        ModelRef target = versions.loading();
-        CompletableFuture<ServingModel> done = loading;
-        loading = null;
-        long current = model.version();
-        try {
-            ServingModel loaded = done.join();
-            switch (versions.loaded(loaded.version())) {
-                case DISCARD -> LOG.info("Discarding model version {}: a pin or unpin since its load started wants "
-                        + "another (serving {}, pinned {})", target.version(), current,
-                        versions.pinned() == ModelVersions.NOT_PINNED ? "none" : versions.pinned());
-                case WRONG_VERSION -> {
-                    metrics.modelLoadFailures.inc();
-                    LOG.warn("Snapshot {} announced as version {} holds version {} (serving {}); keeping version {}",
-                            target.uri(), target.version(), loaded.version(), current, current);
-                }
-                case SWAP -> {
-                    // Pending rows were stepped with the old model; score them with it.
-                    flushBatch();
-                    swapTo(loaded, target.uri());
-                    metrics.modelSwaps.inc();
-                }
-            }
-        } catch (CompletionException | CancellationException e) {
-            versions.loadFailed();
-            metrics.modelLoadFailures.inc();
-            LOG.warn("Model version {} from {} failed to load; keeping version {}", target.version(), target.uri(),
-                    current, e.getCause() != null ? e.getCause() : e);
-        }
-        act(versions.startQueued());
-    }
-
-    /** Serves {@code next} from {@code source} at start-up or after a restore. */
-    private void useModel(ServingModel next, ModelRef source) {
-        versions.serve(new ModelRef(next.version(), source.uri(), source.checksum()));
-        swapTo(next, source.uri());
-    }
-
-    private void swapTo(ServingModel next, String uri) {
-        LOG.info("Serving model version {} ({} items) from {}", next.version(), next.itemCount(), uri);
-        model = next;
     }
 
     // ---------------------------------------------------------------- flush points
@@ -749,8 +526,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         if (batchTimer != null) {
             batchTimer.cancel(false);
         }
-        if (loaderThread != null) {
-            loaderThread.shutdownNow();
+        if (models != null) {
+            models.close();
         }
         super.close();
     }
@@ -763,7 +540,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     }
 
     int pendingRequests() {
-        return pending.size();
+        return batch.size();
     }
 
     /** Due time of the user's recorded session-gap timer (0 when none), read from keyed state. */
@@ -773,15 +550,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         return state == null ? 0 : state.sessionTimer;
     }
 
-    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next poll. */
+    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next check. */
     void awaitModelLoad() throws InterruptedException {
-        CompletableFuture<ServingModel> current = loading;
-        if (current != null) {
-            try {
-                current.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // A failed load is the operator's business (logged and counted at the poll), not the caller's.
-            }
-        }
+        models.awaitLoad();
     }
 }

@@ -71,7 +71,7 @@ class ModelFaultsTest {
     private void announceAndWait(ModelAnnouncement announcement) throws Exception {
         harness.processElement2(new StreamRecord<>(Either.Left(announcement)));
         operator.awaitModelLoad();
-        harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        harness.setProcessingTime(harness.getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     @Test

@@ -107,7 +107,7 @@ class ServingControlOperatorTest {
     /** Lets a load in progress finish, then advances processing time to the operator's next check of it. */
     private static void awaitModelLoad(Harness h) throws Exception {
         h.operator().awaitModelLoad();
-        h.harness().setProcessingTime(h.harness().getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        h.harness().setProcessingTime(h.harness().getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     private static List<Recommendation> output(Harness h) {

@@ -95,7 +95,7 @@ class SessionRecommenderOperatorTest {
     /** Lets the loader thread finish, then advances processing time to the operator's next check of the load. */
     private void awaitModelLoad() throws Exception {
         operator.awaitModelLoad();
-        harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        harness.setProcessingTime(harness.getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     private List<Recommendation> output() {
