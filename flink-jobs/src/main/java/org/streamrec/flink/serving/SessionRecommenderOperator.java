@@ -4,15 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.flink.api.common.state.BroadcastState;
@@ -26,9 +19,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -81,14 +71,17 @@ import org.streamrec.model.TopK;
  * from their stored recent items on their next event; with more than {@code maxSessionItems} items the older ones
  * are gone, so the recomputed state covers only the stored suffix.
  *
- * <p>Model swaps: a newer announcement's snapshot is loaded on a loader thread while this subtask keeps serving;
- * the task thread swaps it in when done (see {@link #onAnnouncement}). The current, loading and queued models are
- * kept in union operator state so a restore resumes from the newest of them.
+ * <p>Model swaps: which version to load, queue, swap in or ignore is decided by {@link ModelVersions} (plain Java,
+ * no Flink types); {@link ServingModels} runs the loads on a loader thread while the subtask keeps serving and hands a
+ * finished one to the task thread, where this operator flushes the batch and swaps. This operator keeps the Flink
+ * side: state handles, timers, inputs, the micro-batch hand-off ({@link MicroBatch}), and the checkpoint and restore
+ * of the versions: the current, loading and queued models in union operator state (a restore resumes from the newest
+ * of them), the known versions and the pin in broadcast state. The metrics are held by {@link ServingMetrics}.
  *
  * <p>Input 2 also carries the {@link ServingControl} commands, broadcast like the announcements: a pin makes every
  * subtask serve one announced version (rollback) until an unpin; a user deletion is applied by the one subtask whose
- * key groups hold that user (see {@link #onControl}). Every announcement seen is remembered in broadcast state, so a
- * pin can find its snapshot, and the pin itself is broadcast state too, so both survive a restore.
+ * key groups hold that user (see {@link #onControl}). Every announcement seen is remembered, so a pin can find its
+ * snapshot; both the remembered versions and the pin survive a restore.
  */
 public final class SessionRecommenderOperator extends AbstractStreamOperator<Recommendation>
         implements TwoInputStreamOperator<ClickEvent, Either<ModelAnnouncement, ServingControl>, Recommendation>,
@@ -96,16 +89,6 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SessionRecommenderOperator.class);
-    private static final int HISTOGRAM_WINDOW = 2048;
-    /** How often the task thread checks whether a snapshot load has finished. */
-    static final long MODEL_LOAD_POLL_MS = 20;
-    /**
-     * Most announced versions remembered for pinning; beyond it the oldest (never the current or pinned one) are
-     * forgotten, so a trainer publishing every few minutes does not grow every subtask's broadcast state for ever.
-     */
-    static final int MAX_KNOWN_MODELS = 1_000;
-    /** Value of the {@code pinnedModelVersion} gauge when no version is pinned. */
-    static final long NOT_PINNED = -1;
     private static final String PIN_KEY = "pinned";
 
     private final SessionSettings settings;
@@ -116,78 +99,36 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     private transient InternalTimerService<VoidNamespace> sessionTimers;
     /**
      * (version, uri, checksum) of the current model and of any announcement being loaded or queued, so a restored
-     * job reloads the newest model it had swapped to or was about to.
+     * job reloads the newest model it had swapped to or was about to. Written at each checkpoint from
+     * {@link ModelVersions#inFlight()}; the Tuple3 layout is that of earlier releases, so their savepoints restore.
      */
     private transient ListState<Tuple3<Long, String, String>> modelListState;
-    /** Every model version announced (or started with): version → (snapshot URI, checksum, "" when none). */
+    /**
+     * Every model version remembered by {@link #versions}: version → (snapshot URI, checksum, "" when none); written
+     * at each checkpoint, read on restore.
+     */
     private transient BroadcastState<Long, Tuple2<String, String>> knownModels;
-    /** The pinned version under {@link #PIN_KEY}; absent when not pinned. */
+    /** The pinned version under {@link #PIN_KEY}; absent when not pinned. Written at each checkpoint. */
     private transient BroadcastState<String, Long> pinState;
-    /** Mirror of {@link #pinState} for the task thread and the gauge: {@link #NOT_PINNED} or the pinned version. */
-    private transient long pinned = NOT_PINNED;
+    private transient ModelVersions versions;
 
+    private transient ServingModels models;
+    /** The served model, read on every event; {@link #models} swaps it. */
     private transient ServingModel model;
-    private transient String modelUri;
-    private transient String modelChecksum;
-    private transient ExecutorService loaderThread;
-    /** The snapshot load in progress, or null. */
-    private transient CompletableFuture<ServingModel> loading;
-    private transient ModelRef loadingModel;
-    /** The model to load once the load in progress ends: the newest announcement, or a pinned version. */
-    private transient ModelRef queuedModel;
 
-    private transient List<Request> pending;
-    private transient Set<String> pendingUsers;
+    private transient MicroBatch batch;
+    private transient MicroBatch.Answer answer;
     private transient ScheduledFuture<?> batchTimer;
     /** Incremented at each flush; a batch-timer callback from an earlier batch sees a different value and does nothing. */
     private transient long batchGeneration;
-    private transient List<float[]> batchHidden;
-    private transient int[] batchItemRows;
-    private transient String[] batchIds;
     private transient StreamRecord<Recommendation> reuse;
 
-    private transient PrequentialMetrics prequential;
-    private transient Counter eventsIn;
-    /** What topKRows computed and what it ranked (rows x catalogue): how much the exact pruning saves. */
-    private transient Counter itemScoresComputed;
-    private transient Counter itemScoresRanked;
-    /** Micro-batches scored and the rows in them: their ratio is the mean batch size over any interval. */
-    private transient Counter scoringBatches;
-    private transient Counter scoringRows;
-    private transient Counter recommendationsOut;
-    private transient Counter fallbackOut;
-    private transient Counter unknownItems;
-    private transient Counter sessionsStarted;
-    private transient Counter sessionsExpired;
-    private transient Counter modelSwaps;
-    private transient Counter modelLoadFailures;
-    private transient Counter announcementsIgnored;
-    private transient Counter controlCommands;
-    private transient Counter controlCommandsRefused;
-    private transient Counter userDeletions;
-    private transient Histogram batchSize;
-    private transient Histogram eventTimeLatency;
-    private transient Histogram processingLatency;
+    private transient ServingMetrics metrics;
 
     public SessionRecommenderOperator(SessionSettings settings, ServingModelLoader loader, String initialModelUri) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.initialModelUri = Objects.requireNonNull(initialModelUri, "initialModelUri");
-    }
-
-    /** A model version and where its snapshot is: what a load needs from an announcement or a pin. */
-    private record ModelRef(long version, String uri, String checksum) {
-        static ModelRef of(ModelAnnouncement a) {
-            return new ModelRef(a.getVersion(), a.getSnapshotUri(), a.getChecksum() == null ? "" : a.getChecksum());
-        }
-    }
-
-    /**
-     * One event waiting in the micro-batch: its GRU step ({@code itemRow}, or -1 for an item the model does not know)
-     * and the write of {@code state} happen at the flush, for the whole batch at once.
-     */
-    private record Request(String userId, String eventId, long eventTime, long arrivalTime, SessionState state,
-                           int itemRow, int[] excluded) {
     }
 
     @Override
@@ -199,35 +140,28 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
                 "known-models", Types.LONG, Types.TUPLE(Types.STRING, Types.STRING)));
         pinState = context.getOperatorStateStore().getBroadcastState(new MapStateDescriptor<>(
                 "model-pin", Types.STRING, Types.LONG));
+        versions = new ModelVersions();
+        List<ModelRef> remembered = new ArrayList<>();
+        for (var entry : knownModels.immutableEntries()) {
+            remembered.add(new ModelRef(entry.getKey(), entry.getValue().f0, entry.getValue().f1));
+        }
         Long restoredPin = pinState.get(PIN_KEY);
-        pinned = restoredPin == null ? NOT_PINNED : restoredPin;
-        // Restored: the pinned version if there is one, else the newest model this job served or had started to load
-        // (an announcement already consumed from the source would not come again), falling back to older ones and
-        // finally to the configured start-up model. Loading here is synchronous: the subtask is not processing yet.
-        List<Tuple3<Long, String, String>> candidates = new ArrayList<>();
+        versions.restore(remembered, restoredPin == null ? ModelVersions.NOT_PINNED : restoredPin);
+        // Restored: the pinned version if there is one, else the newest model this job served or had started to load,
+        // falling back to older ones and finally to the configured start-up model. Loading here is synchronous: the
+        // subtask is not processing yet.
+        List<ModelRef> candidates = List.of();
         if (context.isRestored()) {
+            List<ModelRef> checkpointed = new ArrayList<>();
             for (Tuple3<Long, String, String> entry : modelListState.get()) {
-                candidates.add(entry);
+                checkpointed.add(new ModelRef(entry.f0, entry.f1, entry.f2));
             }
-            candidates.sort((a, b) -> Long.compare(b.f0, a.f0));
-            Tuple2<String, String> pinnedModel = pinned == NOT_PINNED ? null : knownModels.get(pinned);
-            if (pinnedModel != null) {
-                candidates.add(0, Tuple3.of(pinned, pinnedModel.f0, pinnedModel.f1));
-            }
+            candidates = versions.restoreCandidates(checkpointed);
             LOG.info("Restoring from a checkpoint; pinned version {}; model candidates, in order: {}",
-                    pinned == NOT_PINNED ? "none" : pinned, candidates);
+                    versions.pinned() == ModelVersions.NOT_PINNED ? "none" : versions.pinned(), candidates);
         }
-        for (Tuple3<Long, String, String> candidate : candidates) {
-            try {
-                useModel(loader.load(candidate.f1, candidate.f2.isEmpty() ? null : candidate.f2, settings.k()),
-                        candidate.f1, candidate.f2);
-                return;
-            } catch (Exception e) {
-                LOG.warn("Cannot reload model version {} from {} after restore", candidate.f0, candidate.f1, e);
-            }
-        }
-        // Without a model the job cannot answer anything: failing here is the right outcome.
-        useModel(loader.load(initialModelUri, null, settings.k()), initialModelUri, null);
+        models = new ServingModels(versions, loader, settings.k());
+        model = models.loadFirst(candidates, initialModelUri);
     }
 
     @Override
@@ -245,49 +179,20 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         sessionState = getRuntimeContext().getState(sessionDescriptor);
         sessionTimers = getInternalTimerService("session-gap", VoidNamespaceSerializer.INSTANCE, this);
 
-        String loaderName = "model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-        loaderThread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, loaderName);
-            t.setDaemon(true);
-            return t;
-        });
-        pending = new ArrayList<>(settings.batchMaxSize());
-        pendingUsers = new HashSet<>();
-        batchHidden = new ArrayList<>(settings.batchMaxSize());
-        batchItemRows = new int[settings.batchMaxSize()];
-        batchIds = new String[settings.k()];
+        batch = new MicroBatch(settings.batchMaxSize(), settings.k());
+        answer = (r, ids, scores, count) -> issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(),
+                ids, scores, count, RecommendationStrategy.MODEL);
         reuse = new StreamRecord<>(null);
 
         warmUpOnce(model);
 
-        prequential = new PrequentialMetrics();
-        var group = getMetricGroup();
-        eventsIn = group.counter("eventsIn");
-        recommendationsOut = group.counter("recommendationsOut");
-        fallbackOut = group.counter("fallbackRecommendationsOut");
-        unknownItems = group.counter("unknownItemEvents");
-        sessionsStarted = group.counter("sessionsStarted");
-        sessionsExpired = group.counter("sessionsExpired");
-        modelSwaps = group.counter("modelSwaps");
-        modelLoadFailures = group.counter("modelLoadFailures");
-        announcementsIgnored = group.counter("modelAnnouncementsIgnored");
-        controlCommands = group.counter("controlCommandsApplied");
-        controlCommandsRefused = group.counter("controlCommandsRefused");
-        userDeletions = group.counter("userStateDeletions");
-        batchSize = group.histogram("scoringBatchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        eventTimeLatency = group.histogram("eventTimeLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        processingLatency = group.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        group.gauge("modelVersion", () -> model.version());
-        itemScoresComputed = group.counter("itemScoresComputed");
-        itemScoresRanked = group.counter("itemScoresRanked");
-        scoringBatches = group.counter("scoringBatches");
-        scoringRows = group.counter("scoringRows");
-        group.gauge("itemsScoredInFullShare", () -> itemScoresRanked.getCount() > 0
-                ? (double) itemScoresComputed.getCount() / itemScoresRanked.getCount() : Double.NaN);
-        group.gauge("pinnedModelVersion", () -> pinned);
-        group.gauge("prequentialPredictions", () -> prequential.predictions());
-        group.gauge("prequentialHitRate", () -> prequential.hitRate());
-        group.gauge("prequentialMrr", () -> prequential.mrr());
+        metrics = new ServingMetrics(getMetricGroup(), () -> model.version(), versions::pinned);
+        models.open("model-loader-" + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+                getProcessingTimeService(), metrics, next -> {
+                    // Pending rows were stepped with the old model; score them with it.
+                    flushBatch();
+                    model = next;
+                });
     }
 
     /** Set once the serving path of this class loader's model code has been compiled by the JIT. */
@@ -315,9 +220,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     public void processElement1(StreamRecord<ClickEvent> record) throws Exception {
         ClickEvent event = record.getValue();
         String user = event.getUserId();
-        eventsIn.inc();
+        metrics.eventsIn.inc();
         long arrival = getProcessingTimeService().getCurrentProcessingTime();
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             flushBatch();
             setCurrentKey(user);
         }
@@ -326,24 +231,25 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         SessionState state = sessionState.value();
         // The timer belongs to the user, not to the session: a new session keeps the one that is set.
         long sessionTimer = state == null ? 0 : state.sessionTimer;
-        if (state == null || startsNewSession(state, event, time)) {
-            state = newSession(user, event, time);
+        if (state == null || Sessions.startsNew(state, event, time, settings.sessionGapMs())) {
+            metrics.sessionsStarted.inc();
+            state = Sessions.start(user, event, time, model.version());
         } else if (state.lastRecommended != null) {
-            prequential.record(state.lastRecommended, item);
+            metrics.prequential.record(state.lastRecommended, item);
         }
         // The size check also catches a different model published under the same version number.
         if (state.modelVersion != model.version()
                 || state.hidden != null && state.hidden.length != model.hiddenSize()) {
-            recomputeHidden(state);
+            Sessions.recomputeHidden(state, model);
         }
-        state.items = appendBounded(state.items, item, settings.maxSessionItems());
+        state.items = Sessions.appendBounded(state.items, item, settings.maxSessionItems());
         int row = model.rowOf(item);
         if (row >= 0) {
             if (state.hidden == null) {
                 state.hidden = model.scorer().newSession();
             }
         } else {
-            unknownItems.inc();
+            metrics.unknownItems.inc();
         }
         state.lastEventTime = Math.max(state.lastEventTime, time);
         state.sessionTimer = sessionTimer;
@@ -356,67 +262,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             // The GRU step and the state write wait for the flush, which steps the whole batch at once (stepAll).
             // Nothing reads this user's state before then: an event or a session timer of a user with a pending
             // request flushes first, and so does a checkpoint.
-            enqueue(new Request(user, event.getEventId(), time, arrival, state, row,
-                    settings.excludeSeen() ? knownRows(state.items) : null));
+            enqueue(new MicroBatch.Request(user, event.getEventId(), time, arrival, state, row,
+                    settings.excludeSeen() ? Sessions.knownRows(state.items, model) : null));
         }
-    }
-
-    private boolean startsNewSession(SessionState state, ClickEvent event, long time) {
-        String producerSession = event.getSessionId();
-        if (producerSession != null && !producerSession.equals(state.producerSessionId)) {
-            return true;
-        }
-        return time - state.lastEventTime > settings.sessionGapMs();
-    }
-
-    private SessionState newSession(String user, ClickEvent event, long time) {
-        sessionsStarted.inc();
-        SessionState s = new SessionState();
-        s.producerSessionId = event.getSessionId();
-        // Derived from the data, not from a clock or counter, so a replay after a failure issues the same id.
-        s.sessionId = s.producerSessionId != null ? s.producerSessionId : user + "@" + time;
-        s.items = new String[0];
-        s.hidden = null;
-        s.modelVersion = model.version();
-        s.lastEventTime = time;
-        return s;
-    }
-
-    /** Replays the stored items through the current model; called when the state was built by another version. */
-    private void recomputeHidden(SessionState state) {
-        NextItemScorer<float[]> scorer = model.scorer();
-        float[] hidden = null;
-        for (String item : state.items) {
-            int row = model.rowOf(item);
-            if (row >= 0) {
-                if (hidden == null) {
-                    hidden = scorer.newSession();
-                }
-                scorer.step(hidden, row);
-            }
-        }
-        state.hidden = hidden;
-        state.modelVersion = model.version();
-    }
-
-    static String[] appendBounded(String[] items, String item, int max) {
-        int keep = Math.min(items.length, max - 1);
-        String[] next = new String[keep + 1];
-        System.arraycopy(items, items.length - keep, next, 0, keep);
-        next[keep] = item;
-        return next;
-    }
-
-    private int[] knownRows(String[] items) {
-        int[] rows = new int[items.length];
-        int n = 0;
-        for (String item : items) {
-            int row = model.rowOf(item);
-            if (row >= 0) {
-                rows[n++] = row;
-            }
-        }
-        return Arrays.copyOf(rows, n);
     }
 
     // ---------------------------------------------------------------- session timers
@@ -440,7 +288,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
         String user = timer.getKey();
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             // Issuing that request after the clear below would write recommendations into a closed session.
             flushBatch();
             setCurrentKey(user);
@@ -451,7 +299,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
         if (state.lastEventTime + settings.sessionGapMs() <= timer.getTimestamp()) {
             sessionState.clear();
-            sessionsExpired.inc();
+            metrics.sessionsExpired.inc();
         } else if (state.sessionTimer <= timer.getTimestamp()) {
             // The session went on after this timer was set: the next one is due at its current end.
             state.sessionTimer = 0;
@@ -469,12 +317,11 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
 
     // ---------------------------------------------------------------- micro-batch
 
-    private void enqueue(Request request) throws Exception {
-        pending.add(request);
-        pendingUsers.add(request.userId());
-        if (pending.size() >= settings.batchMaxSize()) {
+    private void enqueue(MicroBatch.Request request) throws Exception {
+        int size = batch.add(request);
+        if (size >= settings.batchMaxSize()) {
             flushBatch();
-        } else if (pending.size() == 1) {
+        } else if (size == 1) {
             long generation = batchGeneration;
             long due = getProcessingTimeService().getCurrentProcessingTime() + settings.batchMaxDelayMs();
             batchTimer = getProcessingTimeService().registerTimer(due, now -> {
@@ -485,12 +332,9 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         }
     }
 
-    /**
-     * Steps every pending session's GRU in one {@code stepAll} (the same result as one step each), writes the states,
-     * scores all rows with one matrix product and issues each row's top-k.
-     */
+    /** Scores the micro-batch ({@link MicroBatch#score}) and issues each row's top-k. */
     void flushBatch() throws Exception {
-        if (pending.isEmpty()) {
+        if (batch.size() == 0) {
             return;
         }
         batchGeneration++;
@@ -498,38 +342,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             batchTimer.cancel(false);
             batchTimer = null;
         }
-        int rows = pending.size();
-        if (batchItemRows.length < rows) {
-            batchItemRows = new int[rows];
-        }
-        batchHidden.clear();
-        for (int i = 0; i < rows; i++) {
-            Request r = pending.get(i);
-            batchHidden.add(r.state().hidden);
-            batchItemRows[i] = r.itemRow();
-        }
-        model.scorer().stepAll(batchHidden, batchItemRows);
-        batchSize.update(rows);
-        scoringBatches.inc();
-        scoringRows.inc(rows);
-        String[] ids = batchIds;
-        long scoredBefore = model.scorer().itemsScoredInFull();
-        long rankedBefore = model.scorer().itemsRanked();
-        model.scorer().topKRows(batchHidden, settings.k(), i -> pending.get(i).excluded(), (i, items, scores, count) -> {
-            Request r = pending.get(i);
-            for (int j = 0; j < count; j++) {
-                ids[j] = model.itemIdOf(items[j]);
-            }
-            issue(r.userId(), r.state(), r.eventId(), r.eventTime(), r.arrivalTime(), ids, scores, count,
-                    RecommendationStrategy.MODEL);
-        });
-        if (rankedBefore >= 0) {
-            itemScoresComputed.inc(model.scorer().itemsScoredInFull() - scoredBefore);
-            itemScoresRanked.inc(model.scorer().itemsRanked() - rankedBefore);
-        }
-        pending.clear();
-        pendingUsers.clear();
-        batchHidden.clear();
+        batch.score(model, metrics, answer);
     }
 
     /**
@@ -558,12 +371,12 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
                 .setEmitTime(Instant.ofEpochMilli(now))
                 .build();
         output.collect(reuse.replace(rec, eventTime));
-        recommendationsOut.inc();
+        metrics.recommendationsOut.inc();
         if (strategy == RecommendationStrategy.FALLBACK) {
-            fallbackOut.inc();
+            metrics.fallbackOut.inc();
         }
-        eventTimeLatency.update(Math.max(0, now - eventTime));
-        processingLatency.update(Math.max(0, now - arrival));
+        metrics.eventTimeLatency.update(Math.max(0, now - eventTime));
+        metrics.processingLatency.update(Math.max(0, now - arrival));
     }
 
     // ---------------------------------------------------------------- model announcements and control
@@ -579,37 +392,11 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
     }
 
     /**
-     * Every announcement is remembered (a pin may ask for it later). A newer one starts loading its snapshot on the
-     * loader thread, so the subtask keeps serving with the current model meanwhile; the swap itself happens on the
-     * task thread ({@link #pollModelLoad}). Announcements arriving during a load are queued, newest wins. While a
-     * version is pinned, newer announcements are only remembered.
+     * {@link ModelVersions#announce} remembers the announcement and decides; {@link ServingModels} loads on its loader
+     * thread, so the subtask keeps serving with the current model meanwhile, and swaps on the task thread.
      */
-    void onAnnouncement(ModelAnnouncement announcement) throws Exception {
-        ModelRef announced = ModelRef.of(announcement);
-        if (!knownModels.contains(announced.version())) {
-            // The first snapshot of a version is kept: version numbers are unique, and a re-announcement pointing
-            // elsewhere must not replace the snapshot a later pin would roll back to.
-            remember(announced);
-        }
-        long newest = model.version();
-        if (loadingModel != null) {
-            newest = Math.max(newest, loadingModel.version());
-        }
-        if (queuedModel != null) {
-            newest = Math.max(newest, queuedModel.version());
-        }
-        if (announced.version() <= newest) {
-            announcementsIgnored.inc();
-            LOG.info("Ignoring model announcement {}: serving {}, newest known {}", announced.version(),
-                    model.version(), newest);
-            return;
-        }
-        if (pinned != NOT_PINNED) {
-            LOG.info("Model version {} announced and remembered; not served while version {} is pinned",
-                    announced.version(), pinned);
-            return;
-        }
-        load(announced);
+    void onAnnouncement(ModelAnnouncement announcement) {
+        models.announce(ModelRef.of(announcement));
     }
 
     /**
@@ -624,42 +411,15 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             return;
         }
         switch (control.getCommand()) {
-            case PIN_MODEL_VERSION -> pin(control);
-            case UNPIN_MODEL_VERSION -> unpin(control);
+            case PIN_MODEL_VERSION -> {
+                String refusal = models.pin(control);
+                if (refusal != null) {
+                    refuse(control, refusal);
+                }
+            }
+            case UNPIN_MODEL_VERSION -> models.unpin(control);
             case DELETE_USER -> deleteUser(control);
         }
-    }
-
-    private void pin(ServingControl control) throws Exception {
-        Long version = control.getModelVersion();
-        if (version == null) {
-            refuse(control, "PIN_MODEL_VERSION without a version");
-            return;
-        }
-        Tuple2<String, String> snapshot = knownModels.get(version);
-        if (snapshot == null) {
-            refuse(control, "model version " + version + " was never announced to this job (known: "
-                    + describeKnownVersions() + ")");
-            return;
-        }
-        pinned = version;
-        pinState.put(PIN_KEY, version);
-        controlCommands.inc();
-        LOG.info("Control {} from {}: pinned model version {} (serving {})", control.getCommandId(),
-                control.getRequestedBy(), version, model.version());
-        moveTo(new ModelRef(version, snapshot.f0, snapshot.f1));
-    }
-
-    private void unpin(ServingControl control) throws Exception {
-        long wasPinned = pinned;
-        pinned = NOT_PINNED;
-        pinState.remove(PIN_KEY);
-        controlCommands.inc();
-        ModelRef newest = newestKnown();
-        LOG.info("Control {} from {}: unpinned (was {}); newest known version {}, serving {}",
-                control.getCommandId(), control.getRequestedBy(), wasPinned == NOT_PINNED ? "not pinned" : wasPinned,
-                newest.version(), model.version());
-        moveTo(newest);
     }
 
     /**
@@ -679,7 +439,7 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         if (owner != task.getIndexOfThisSubtask()) {
             return;
         }
-        if (pendingUsers.contains(user)) {
+        if (batch.hasRequestOf(user)) {
             flushBatch();
         }
         setCurrentKey(user);
@@ -688,149 +448,16 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
             sessionTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, state.sessionTimer);
         }
         sessionState.clear();
-        controlCommands.inc();
-        userDeletions.inc();
+        metrics.controlCommands.inc();
+        metrics.userDeletions.inc();
         LOG.info("Control {} from {}: deleted the state of user {} (had a live session: {})", control.getCommandId(),
                 control.getRequestedBy(), UserIdHash.of(user), state != null);
     }
 
     private void refuse(ServingControl control, String reason) {
-        controlCommandsRefused.inc();
+        metrics.controlCommandsRefused.inc();
         LOG.warn("Refusing control {} from {} ({}): {}; serving version {} unchanged", control.getCommandId(),
                 control.getRequestedBy(), control.getCommand(), reason, model.version());
-    }
-
-    /** Makes {@code target} the version to serve: loads it unless it is served or loading already. */
-    private void moveTo(ModelRef target) {
-        if (model.version() == target.version()
-                || loadingModel != null && loadingModel.version() == target.version()) {
-            // A queued model is now unwanted; a load of another version in progress is discarded when it ends.
-            queuedModel = null;
-            return;
-        }
-        load(target);
-    }
-
-    private void load(ModelRef target) {
-        if (loading == null) {
-            startModelLoad(target);
-        } else {
-            queuedModel = target;
-        }
-    }
-
-    /** Whether a model of this version should be served now: the pinned one, else anything newer than current. */
-    private boolean wanted(long version) {
-        return pinned != NOT_PINNED ? version == pinned : version > model.version();
-    }
-
-    private void remember(ModelRef ref) throws Exception {
-        knownModels.put(ref.version(), Tuple2.of(ref.uri(), ref.checksum()));
-        List<Long> versions = knownVersions();
-        int excess = versions.size() - MAX_KNOWN_MODELS;
-        for (int i = 0; excess > 0 && i < versions.size(); i++) {
-            long oldest = versions.get(i);
-            if (oldest != pinned && oldest != model.version()) {
-                knownModels.remove(oldest);
-                excess--;
-            }
-        }
-    }
-
-    private List<Long> knownVersions() throws Exception {
-        List<Long> versions = new ArrayList<>();
-        for (var entry : knownModels.immutableEntries()) {
-            versions.add(entry.getKey());
-        }
-        versions.sort(null);
-        return versions;
-    }
-
-    /** The known versions for a log line: all of them when few, else the oldest and newest five. */
-    private String describeKnownVersions() throws Exception {
-        List<Long> versions = knownVersions();
-        if (versions.size() <= 10) {
-            return versions.toString();
-        }
-        return versions.size() + " versions, " + versions.subList(0, 5) + " ... "
-                + versions.subList(versions.size() - 5, versions.size());
-    }
-
-    private ModelRef newestKnown() throws Exception {
-        List<Long> versions = knownVersions();
-        long newest = versions.get(versions.size() - 1);
-        Tuple2<String, String> snapshot = knownModels.get(newest);
-        return new ModelRef(newest, snapshot.f0, snapshot.f1);
-    }
-
-    private void startModelLoad(ModelRef target) {
-        loadingModel = target;
-        loading = CompletableFuture.supplyAsync(() -> {
-            try {
-                return loader.load(target.uri(), target.checksum().isEmpty() ? null : target.checksum(), settings.k());
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, loaderThread);
-        scheduleModelLoadPoll();
-    }
-
-    private void scheduleModelLoadPoll() {
-        long due = getProcessingTimeService().getCurrentProcessingTime() + MODEL_LOAD_POLL_MS;
-        getProcessingTimeService().registerTimer(due, now -> pollModelLoad());
-    }
-
-    /** Runs on the task thread: swaps in a finished load, or checks again later. */
-    private void pollModelLoad() throws Exception {
-        if (loading == null) {
-            return;
-        }
-        if (!loading.isDone()) {
-            scheduleModelLoadPoll();
-            return;
-        }
-        ModelRef target = loadingModel;
-        CompletableFuture<ServingModel> done = loading;
-        loading = null;
-        loadingModel = null;
-        long current = model.version();
-        try {
-            ServingModel loaded = done.join();
-            if (!wanted(target.version())) {
-                LOG.info("Discarding model version {}: a pin or unpin since its load started wants another (serving {}, "
-                        + "pinned {})", target.version(), current, pinned == NOT_PINNED ? "none" : pinned);
-            } else if (!wanted(loaded.version())) {
-                modelLoadFailures.inc();
-                LOG.warn("Snapshot {} announced as version {} holds version {} (serving {}); keeping version {}",
-                        target.uri(), target.version(), loaded.version(), current, current);
-            } else {
-                // Pending rows were stepped with the old model; score them with it.
-                flushBatch();
-                useModel(loaded, target.uri(), target.checksum());
-                modelSwaps.inc();
-            }
-        } catch (CompletionException | CancellationException e) {
-            modelLoadFailures.inc();
-            LOG.warn("Model version {} from {} failed to load; keeping version {}", target.version(), target.uri(),
-                    current, e.getCause() != null ? e.getCause() : e);
-        }
-        if (queuedModel != null) {
-            ModelRef next = queuedModel;
-            queuedModel = null;
-            if (wanted(next.version())) {
-                startModelLoad(next);
-            } else {
-                announcementsIgnored.inc();
-            }
-        }
-    }
-
-    private void useModel(ServingModel next, String uri, String checksum) throws Exception {
-        LOG.info("Serving model version {} ({} items) from {}", next.version(), next.itemCount(), uri);
-        model = next;
-        modelUri = uri;
-        modelChecksum = checksum == null ? "" : checksum;
-        remember(new ModelRef(next.version(), uri, modelChecksum));
     }
 
     // ---------------------------------------------------------------- flush points
@@ -860,17 +487,24 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
+    /** Writes {@link #versions} into the operator state, in the layout earlier releases wrote and read. */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         List<Tuple3<Long, String, String>> models = new ArrayList<>(3);
-        models.add(Tuple3.of(model.version(), modelUri, modelChecksum));
-        for (ModelRef ref : new ModelRef[] {loadingModel, queuedModel}) {
-            if (ref != null) {
-                models.add(Tuple3.of(ref.version(), ref.uri(), ref.checksum()));
-            }
+        for (ModelRef ref : versions.inFlight()) {
+            models.add(Tuple3.of(ref.version(), ref.uri(), ref.checksum()));
         }
         modelListState.update(models);
+        knownModels.clear();
+        for (ModelRef ref : versions.known()) {
+            knownModels.put(ref.version(), Tuple2.of(ref.uri(), ref.checksum()));
+        }
+        if (versions.pinned() == ModelVersions.NOT_PINNED) {
+            pinState.remove(PIN_KEY);
+        } else {
+            pinState.put(PIN_KEY, versions.pinned());
+        }
     }
 
     @Override
@@ -892,48 +526,21 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         if (batchTimer != null) {
             batchTimer.cancel(false);
         }
-        if (loaderThread != null) {
-            loaderThread.shutdownNow();
+        if (models != null) {
+            models.close();
         }
         super.close();
     }
 
-    // ---------------------------------------------------------------- for tests and gauges
+    // ---------------------------------------------------------------- for tests
 
-    PrequentialMetrics prequential() {
-        return prequential;
-    }
-
-    long modelVersion() {
-        return model.version();
-    }
-
-    long pinnedModelVersion() {
-        return pinned;
-    }
-
-    long modelLoadFailureCount() {
-        return modelLoadFailures.getCount();
-    }
-
-    long ignoredAnnouncementCount() {
-        return announcementsIgnored.getCount();
-    }
-
-    long refusedControlCount() {
-        return controlCommandsRefused.getCount();
-    }
-
-    long sessionsExpiredCount() {
-        return sessionsExpired.getCount();
-    }
-
-    long userDeletionCount() {
-        return userDeletions.getCount();
+    /** The metrics, read by tests. */
+    ServingMetrics metrics() {
+        return metrics;
     }
 
     int pendingRequests() {
-        return pending.size();
+        return batch.size();
     }
 
     /** Due time of the user's recorded session-gap timer (0 when none), read from keyed state. */
@@ -943,15 +550,8 @@ public final class SessionRecommenderOperator extends AbstractStreamOperator<Rec
         return state == null ? 0 : state.sessionTimer;
     }
 
-    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next poll. */
+    /** Waits until the snapshot load in progress (if any) has finished; the swap happens at the next check. */
     void awaitModelLoad() throws InterruptedException {
-        CompletableFuture<ServingModel> current = loading;
-        if (current != null) {
-            try {
-                current.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // A failed load is the operator's business (logged and counted at the poll), not the caller's.
-            }
-        }
+        models.awaitLoad();
     }
 }

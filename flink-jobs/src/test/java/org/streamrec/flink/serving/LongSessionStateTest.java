@@ -98,7 +98,7 @@ class LongSessionStateTest {
     void theItemHistoryKeepsOnlyTheNewestItems() {
         String[] items = new String[0];
         for (int i = 0; i < 1_000; i++) {
-            items = SessionRecommenderOperator.appendBounded(items, "item-" + i, MAX_SESSION_ITEMS);
+            items = Sessions.appendBounded(items, "item-" + i, MAX_SESSION_ITEMS);
         }
         assertThat(items).hasSize(MAX_SESSION_ITEMS);
         assertThat(items[0]).isEqualTo("item-950");

@@ -71,7 +71,7 @@ class ModelFaultsTest {
     private void announceAndWait(ModelAnnouncement announcement) throws Exception {
         harness.processElement2(new StreamRecord<>(Either.Left(announcement)));
         operator.awaitModelLoad();
-        harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        harness.setProcessingTime(harness.getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     @Test
@@ -107,8 +107,8 @@ class ModelFaultsTest {
             assertThat(after.getModelVersion()).isEqualTo(1);
             assertThat(after.getSessionId()).as("the session went on through every fault").isEqualTo("u@2000");
 
-            assertThat(operator.modelLoadFailureCount()).isEqualTo(4);
-            assertThat(operator.modelVersion()).isEqualTo(1);
+            assertThat(operator.metrics().modelLoadFailures.getCount()).isEqualTo(4);
+            assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(1);
             List<String> warnings = logs.lines().stream().filter(l -> l.startsWith("WARN")).toList();
             assertThat(warnings).hasSize(4).allSatisfy(l -> assertThat(l).contains("keeping version 1"));
             assertThat(warnings.get(0)).contains("the announcement says " + "0".repeat(64));
@@ -120,7 +120,7 @@ class ModelFaultsTest {
         // The intact snapshot still goes live afterwards.
         announceAndWait(SnapshotModelLoaderTest.announcement(2, v2));
         assertThat(event("item-8").getModelVersion()).isEqualTo(2);
-        assertThat(operator.modelLoadFailureCount()).isEqualTo(4);
+        assertThat(operator.metrics().modelLoadFailures.getCount()).isEqualTo(4);
     }
 
     @Test
@@ -133,9 +133,9 @@ class ModelFaultsTest {
             announceAndWait(SnapshotModelLoaderTest.announcement(2, v2));   // the same again (e.g. a re-send)
             assertThat(logs.lines()).filteredOn(l -> l.contains("Ignoring model announcement")).hasSize(2);
         }
-        assertThat(operator.ignoredAnnouncementCount()).isEqualTo(2);
-        assertThat(operator.modelLoadFailureCount()).isZero();
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().announcementsIgnored.getCount()).isEqualTo(2);
+        assertThat(operator.metrics().modelLoadFailures.getCount()).isZero();
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
         assertThat(event("item-2").getModelVersion()).isEqualTo(2);
     }
 

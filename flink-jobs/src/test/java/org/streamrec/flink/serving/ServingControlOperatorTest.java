@@ -107,7 +107,7 @@ class ServingControlOperatorTest {
     /** Lets a load in progress finish, then advances processing time to the operator's next check of it. */
     private static void awaitModelLoad(Harness h) throws Exception {
         h.operator().awaitModelLoad();
-        h.harness().setProcessingTime(h.harness().getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        h.harness().setProcessingTime(h.harness().getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     private static List<Recommendation> output(Harness h) {
@@ -135,8 +135,8 @@ class ServingControlOperatorTest {
 
         control(h, ServingControlCommand.PIN_MODEL_VERSION, 1L, null);
         awaitModelLoad(h);
-        assertThat(h.operator().modelVersion()).isEqualTo(1);
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(1);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(1);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(1);
         event(h, "a", "i2", 300);
         // Rolled back and the session kept: v1 recomputes the hidden state from i0 i1 and steps i2.
         assertThat(last(h).getModelVersion()).isEqualTo(1);
@@ -152,17 +152,17 @@ class ServingControlOperatorTest {
 
         control(h, ServingControlCommand.UNPIN_MODEL_VERSION, null, null);
         awaitModelLoad(h);
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(SessionRecommenderOperator.NOT_PINNED);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(ModelVersions.NOT_PINNED);
         event(h, "a", "i4", 500);
         assertThat(last(h).getModelVersion()).isEqualTo(3);
         assertThat(output(h)).extracting(Recommendation::getModelVersion).containsExactly(1L, 2L, 1L, 1L, 3L);
 
         // Pinning the version being served loads nothing.
         control(h, ServingControlCommand.PIN_MODEL_VERSION, 3L, null);
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(3);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(3);
         assertThat(h.loads()).last().isEqualTo("mem://v3");
-        assertThat(h.operator().modelLoadFailureCount()).isZero();
-        assertThat(h.operator().refusedControlCount()).isZero();
+        assertThat(h.operator().metrics().modelLoadFailures.getCount()).isZero();
+        assertThat(h.operator().metrics().controlCommandsRefused.getCount()).isZero();
     }
 
     @Test
@@ -177,38 +177,38 @@ class ServingControlOperatorTest {
                     .hasSize(2)
                     .anySatisfy(l -> assertThat(l).contains("model version 7 was never announced", "[1, 2]"));
         }
-        assertThat(h.operator().refusedControlCount()).isEqualTo(2);
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(SessionRecommenderOperator.NOT_PINNED);
-        assertThat(h.operator().modelVersion()).isEqualTo(2);
+        assertThat(h.operator().metrics().controlCommandsRefused.getCount()).isEqualTo(2);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(ModelVersions.NOT_PINNED);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(2);
         event(h, "a", "i0", 100);
         assertThat(last(h).getModelVersion()).isEqualTo(2);
         // Not pinned: the next announcement is served as usual.
         announce(h, 3, "mem://v3");
         awaitModelLoad(h);
-        assertThat(h.operator().modelVersion()).isEqualTo(3);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(3);
     }
 
     @Test
     void rememberedVersionsAreBoundedAndTheOldestAreForgottenFirst() throws Exception {
         Harness h = open(1);
-        int announced = SessionRecommenderOperator.MAX_KNOWN_MODELS + 5;
+        int announced = ModelVersions.MAX_KNOWN_MODELS + 5;
         for (long v = 2; v <= announced + 1; v++) {
             announce(h, v, "mem://nothing-" + v);   // none of them loads; only remembering matters here
         }
         awaitModelLoad(h);
         awaitModelLoad(h);
-        assertThat(h.operator().modelVersion()).isEqualTo(1);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(1);
         try (LogCapture logs = LogCapture.capture()) {
             control(h, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);   // among the oldest: forgotten
-            assertThat(h.operator().refusedControlCount()).isEqualTo(1);
+            assertThat(h.operator().metrics().controlCommandsRefused.getCount()).isEqualTo(1);
             assertThat(logs.lines()).anySatisfy(l -> assertThat(l)
-                    .contains(SessionRecommenderOperator.MAX_KNOWN_MODELS + " versions, [1, "));
+                    .contains(ModelVersions.MAX_KNOWN_MODELS + " versions, [1, "));
         }
         control(h, ServingControlCommand.PIN_MODEL_VERSION, 1L, null);       // serving: never forgotten
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(1);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(1);
         control(h, ServingControlCommand.PIN_MODEL_VERSION, (long) announced + 1, null);  // newest: kept
-        assertThat(h.operator().pinnedModelVersion()).isEqualTo(announced + 1);
-        assertThat(h.operator().refusedControlCount()).isEqualTo(1);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(announced + 1);
+        assertThat(h.operator().metrics().controlCommandsRefused.getCount()).isEqualTo(1);
     }
 
     @Test
@@ -217,8 +217,8 @@ class ServingControlOperatorTest {
         announce(h, 2, "mem://v2");          // loading on the loader thread
         control(h, ServingControlCommand.PIN_MODEL_VERSION, 1L, null);
         awaitModelLoad(h);                   // v2 loaded, but no longer wanted
-        assertThat(h.operator().modelVersion()).isEqualTo(1);
-        assertThat(h.operator().modelLoadFailureCount()).isZero();
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(1);
+        assertThat(h.operator().metrics().modelLoadFailures.getCount()).isZero();
         event(h, "a", "i0", 100);
         assertThat(last(h).getModelVersion()).isEqualTo(1);
     }
@@ -237,17 +237,17 @@ class ServingControlOperatorTest {
         restored.harness().initializeState(snapshot);
         restored.harness().open();
         assertThat(restored.loads()).as("the pinned version is loaded first").containsExactly("mem://v1");
-        assertThat(restored.operator().pinnedModelVersion()).isEqualTo(1);
+        assertThat(restored.operator().metrics().pinnedModelVersion.getValue()).isEqualTo(1);
         event(restored, "a", "i0", 100);
         assertThat(last(restored).getModelVersion()).isEqualTo(1);
 
         control(restored, ServingControlCommand.UNPIN_MODEL_VERSION, null, null);
         awaitModelLoad(restored);
         // v3 was announced before the checkpoint; the topic will not deliver it again.
-        assertThat(restored.operator().modelVersion()).isEqualTo(3);
+        assertThat(restored.operator().metrics().modelVersion.getValue()).isEqualTo(3);
         control(restored, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);
         awaitModelLoad(restored);
-        assertThat(restored.operator().modelVersion()).isEqualTo(2);
+        assertThat(restored.operator().metrics().modelVersion.getValue()).isEqualTo(2);
     }
 
     @Test
@@ -272,8 +272,8 @@ class ServingControlOperatorTest {
 
             // The event that came before the deletion is still answered, once.
             assertThat(output(owning)).extracting(Recommendation::getUserId).containsExactly(deleted, kept);
-            assertThat(owning.operator().userDeletionCount()).isEqualTo(1);
-            assertThat(other.operator().userDeletionCount()).isZero();
+            assertThat(owning.operator().metrics().userDeletions.getCount()).isEqualTo(1);
+            assertThat(other.operator().metrics().userDeletions.getCount()).isZero();
             assertThat(owning.harness().numEventTimeTimers()).as("only the kept user's session timer").isEqualTo(1);
             assertThat(owning.harness().numKeyedStateEntries()).as("the kept user's session (with its last list)")
                     .isEqualTo(1);
@@ -283,7 +283,7 @@ class ServingControlOperatorTest {
             owning.harness().prepareSnapshotPreBarrier(1);
             assertThat(output(owning)).extracting(Recommendation::getSessionId)
                     .containsExactly(deleted + "@100", kept + "@100", deleted + "@200", kept + "@100");
-            assertThat(owning.operator().prequential().predictions()).as("only the kept user's event is checked")
+            assertThat(owning.operator().metrics().prequential.predictions()).as("only the kept user's event is checked")
                     .isEqualTo(1);
 
             assertThat(logs.lines()).anySatisfy(l -> assertThat(l)

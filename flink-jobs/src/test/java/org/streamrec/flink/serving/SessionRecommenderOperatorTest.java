@@ -95,7 +95,7 @@ class SessionRecommenderOperatorTest {
     /** Lets the loader thread finish, then advances processing time to the operator's next check of the load. */
     private void awaitModelLoad() throws Exception {
         operator.awaitModelLoad();
-        harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+        harness.setProcessingTime(harness.getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
     }
 
     private List<Recommendation> output() {
@@ -189,8 +189,8 @@ class SessionRecommenderOperatorTest {
         event("a", "i1", 200);  // a is pending: flush [a, b] first, then check i1 against i1, i2, i3
         assertThat(output()).extracting(Recommendation::getTriggeringEventId).containsExactly("e1", "e2");
         assertThat(scorer().batchRows).containsExactly(2);
-        assertThat(operator.prequential().predictions()).isEqualTo(1);
-        assertThat(operator.prequential().hits()).isEqualTo(1);
+        assertThat(operator.metrics().prequential.predictions()).isEqualTo(1);
+        assertThat(operator.metrics().prequential.hits()).isEqualTo(1);
         harness.prepareSnapshotPreBarrier(1);
         assertThat(output()).extracting(Recommendation::getTriggeringEventId).containsExactly("e1", "e2", "e3");
     }
@@ -206,7 +206,7 @@ class SessionRecommenderOperatorTest {
         event("b", "i2", 400);  // rank 3: hit, rr 1/3
         harness.prepareSnapshotPreBarrier(1);
 
-        PrequentialMetrics m = operator.prequential();
+        PrequentialMetrics m = operator.metrics().prequential;
         assertThat(m.predictions()).isEqualTo(4);
         assertThat(m.hits()).isEqualTo(3);
         assertThat(m.hitRate()).isEqualTo(0.75);
@@ -233,7 +233,7 @@ class SessionRecommenderOperatorTest {
         // The next event starts a fresh session: not checked against the closed session's recommendations.
         event("a", "i1", 5_000);
         harness.prepareSnapshotPreBarrier(2);
-        assertThat(operator.prequential().predictions()).isEqualTo(1);  // only e2 was checked
+        assertThat(operator.metrics().prequential.predictions()).isEqualTo(1);  // only e2 was checked
         Recommendation last = output().get(output().size() - 1);
         assertThat(last.getSessionId()).isEqualTo("a@5000");
     }
@@ -273,7 +273,7 @@ class SessionRecommenderOperatorTest {
         assertThat(harness.numKeyedStateEntries()).isZero();
         harness.processWatermark1(new Watermark(1_000 + GAP));  // the superseded timer finds nothing to clear
         assertThat(harness.numEventTimeTimers()).isZero();
-        assertThat(operator.sessionsExpiredCount()).isEqualTo(1);
+        assertThat(operator.metrics().sessionsExpired.getCount()).isEqualTo(1);
     }
 
     @Test
@@ -296,8 +296,8 @@ class SessionRecommenderOperatorTest {
         event("a", "i4", 300 + GAP + 2);  // no producer id: same session by time, checked (hit, rank 1)
         List<Recommendation> out = output();
         assertThat(out).extracting(Recommendation::getSessionId).containsExactly("s1", "s1", "s2", "s2", "s2");
-        assertThat(operator.prequential().predictions()).isEqualTo(2);
-        assertThat(operator.prequential().hits()).isEqualTo(2);
+        assertThat(operator.metrics().prequential.predictions()).isEqualTo(2);
+        assertThat(operator.metrics().prequential.hits()).isEqualTo(2);
         assertThat(items(out.get(4))).containsExactly("i5", "i0", "i1");
     }
 
@@ -337,10 +337,10 @@ class SessionRecommenderOperatorTest {
         event("a", "i0", 100);
         event("a", "i2", 200);   // v1 recs after i2: i3 i4 i5
         announce(2, "mem://v2"); // loads on the loader thread; v1 keeps serving meanwhile
-        assertThat(operator.modelVersion()).isEqualTo(1);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(1);
         awaitModelLoad();        // the swap flushes the v1 batch first
         assertThat(output()).extracting(Recommendation::getModelVersion).containsExactly(1L, 1L);
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
 
         event("a", "i4", 300);   // checked against v1's i3 i4 i5: rank 2; then v2 recomputes from i0, i2 and steps i4
         harness.prepareSnapshotPreBarrier(1);
@@ -349,16 +349,16 @@ class SessionRecommenderOperatorTest {
         assertThat(afterSwap.getSessionId()).isEqualTo("a@100");
         assertThat(items(afterSwap)).containsExactly("i3", "i2", "i1");  // v2 ranks the previous items
         assertThat(scorer().steps).isEqualTo(3);  // recompute of i0, i2 plus the new event
-        assertThat(operator.prequential().predictions()).isEqualTo(2);
-        assertThat(operator.prequential().hits()).isEqualTo(2);
+        assertThat(operator.metrics().prequential.predictions()).isEqualTo(2);
+        assertThat(operator.metrics().prequential.hits()).isEqualTo(2);
         // e2 (i2) in i1 i2 i3 and e3 (i4) in i3 i4 i5: rank 2 both times.
-        assertThat(operator.prequential().mrr()).isCloseTo(0.5, within(1e-12));
+        assertThat(operator.metrics().prequential.mrr()).isCloseTo(0.5, within(1e-12));
 
         // Not newer: ignored. Newer but unloadable: the previous model stays.
         announce(2, "mem://v1");
         announce(3, "mem://broken");
         awaitModelLoad();
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
         event("a", "i3", 400);
         harness.prepareSnapshotPreBarrier(2);
         assertThat(output().get(3).getModelVersion()).isEqualTo(2);
@@ -378,13 +378,13 @@ class SessionRecommenderOperatorTest {
         harness = build(3, 128, false);
         harness.initializeState(snapshot);
         harness.open();
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
         event("a", "i2", 200);   // same session restored: checked against v1's i1 i2 i3 (rank 2)
         harness.prepareSnapshotPreBarrier(2);
         assertThat(output()).hasSize(1);
         assertThat(output().get(0).getModelVersion()).isEqualTo(2);
         assertThat(output().get(0).getSessionId()).isEqualTo("a@100");
-        assertThat(operator.prequential().hits()).isEqualTo(1);
+        assertThat(operator.metrics().prequential.hits()).isEqualTo(1);
     }
 
     @Test
@@ -410,8 +410,8 @@ class SessionRecommenderOperatorTest {
         harness.prepareSnapshotPreBarrier(2);
         assertThat(output()).extracting(Recommendation::getSessionId).containsExactly("a@100", "b@100");
         assertThat(items(output().get(0))).containsExactly("i2", "i3", "i4");
-        assertThat(operator.prequential().hits()).isEqualTo(2);
-        assertThat(operator.prequential().mrr()).isCloseTo((1 + 0.5) / 2, within(1e-12));
+        assertThat(operator.metrics().prequential.hits()).isEqualTo(2);
+        assertThat(operator.metrics().prequential.mrr()).isCloseTo((1 + 0.5) / 2, within(1e-12));
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
     }
 
@@ -420,14 +420,14 @@ class SessionRecommenderOperatorTest {
         open(3, 128, false);
         announce(2, "mem://v2");   // consumed from the source, but not swapped in before the checkpoint
         operator.awaitModelLoad();
-        assertThat(operator.modelVersion()).isEqualTo(1);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(1);
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
         harness.close();
 
         harness = build(3, 128, false);
         harness.initializeState(snapshot);
         harness.open();
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
     }
 
     @Test
@@ -437,9 +437,9 @@ class SessionRecommenderOperatorTest {
         announce(2, "mem://v1");      // older than the one loading: ignored
         announce(4, "mem://v2");      // queued (holds version 2, which is still newer than the serving 1)
         awaitModelLoad();             // v3 failed; the queued one starts
-        assertThat(operator.modelVersion()).isEqualTo(1);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(1);
         awaitModelLoad();
-        assertThat(operator.modelVersion()).isEqualTo(2);
+        assertThat(operator.metrics().modelVersion.getValue()).isEqualTo(2);
     }
 
     @Test
@@ -450,7 +450,7 @@ class SessionRecommenderOperatorTest {
         harness.setStateTtlProcessingTime(60_001);
         // Same session by event time, but its state has expired: a new session, so the event is not checked.
         event("a", "i1", 200);
-        assertThat(operator.prequential().predictions()).isZero();
+        assertThat(operator.metrics().prequential.predictions()).isZero();
         assertThat(output()).extracting(Recommendation::getSessionId).containsExactly("a@100", "a@200");
     }
 }

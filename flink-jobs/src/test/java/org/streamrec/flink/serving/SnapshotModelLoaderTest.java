@@ -144,7 +144,7 @@ class SnapshotModelLoaderTest {
 
             harness.processElement2(new StreamRecord<>(Either.Left(announcement(2, v2))));
             operator.awaitModelLoad();
-            harness.setProcessingTime(harness.getProcessingTime() + SessionRecommenderOperator.MODEL_LOAD_POLL_MS);
+            harness.setProcessingTime(harness.getProcessingTime() + ServingModels.MODEL_LOAD_POLL_MS);
             harness.processElement1(new StreamRecord<>(event("e9", "u", "item-1", 2_000), 2_000));
             harness.prepareSnapshotPreBarrier(2);
             Recommendation afterSwap = harness.extractOutputValues().get(4);
