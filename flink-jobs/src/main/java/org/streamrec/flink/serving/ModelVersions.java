@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * An announcement newer than the served, loading and queued versions is loaded, unless a version is pinned; one
  * arriving during a load is queued, newest wins. A pin makes the pinned version the only one wanted until an unpin,
  * which moves to the newest known version. A load that ends when its version is no longer wanted is discarded.
+ * A pin whose snapshot fails to load is withdrawn (back to the pin before it, or none) and its version forgotten, so
+ * a pin to a pruned or damaged snapshot can neither freeze the subtask on its current model (every later
+ * announcement held back by a pin that never took effect) nor be repeated.
  */
 final class ModelVersions {
 
@@ -63,6 +66,8 @@ final class ModelVersions {
     /** The model to load once the load in progress ends: the newest announcement, or a pinned version. */
     private ModelRef queued;
     private long pinned = NOT_PINNED;
+    /** The pin in force before the latest pin command, restored if that command's snapshot fails to load. */
+    private long pinnedBefore = NOT_PINNED;
 
     // ---------------------------------------------------------------- restore and snapshot
 
@@ -144,6 +149,9 @@ final class ModelVersions {
         if (target == null) {
             return Decision.REFUSE;
         }
+        if (version != pinned) {
+            pinnedBefore = pinned;
+        }
         pinned = version;
         return moveTo(target);
     }
@@ -151,6 +159,7 @@ final class ModelVersions {
     /** Removes any pin and moves serving to the newest known version. */
     Decision unpin() {
         pinned = NOT_PINNED;
+        pinnedBefore = NOT_PINNED;
         return moveTo(newestKnown());
     }
 
@@ -171,9 +180,37 @@ final class ModelVersions {
         return LoadOutcome.SWAP;
     }
 
-    /** The load in progress failed; the current model stays. Call {@link #startQueued} next. */
-    void loadFailed() {
+    /**
+     * The load in progress failed; the current model stays. When it was the pinned version's load, the pin is
+     * withdrawn ({@link #withdrawPin}) and this returns true: call {@link #followPin} next, else {@link #startQueued}.
+     */
+    boolean loadFailed() {
+        ModelRef failed = loading;
         loading = null;
+        if (pinned == NOT_PINNED || failed.version() != pinned) {
+            return false;
+        }
+        withdrawPin();
+        return true;
+    }
+
+    /**
+     * Withdraws the pin of a version that cannot be served: forgets that version (a later pin to it is refused) and
+     * goes back to the pin before it, or to none. Also used after a restore that could not load the pinned version.
+     */
+    void withdrawPin() {
+        long failed = pinned;
+        if (failed != current.version()) {
+            known.remove(failed);
+        }
+        pinned = pinnedBefore != failed && known.containsKey(pinnedBefore) ? pinnedBefore : NOT_PINNED;
+        pinnedBefore = NOT_PINNED;
+    }
+
+    /** After a withdrawn pin: serve the pin now in force, or the newest known version when none is. */
+    Decision followPin() {
+        queued = null;
+        return moveTo(pinned == NOT_PINNED ? newestKnown() : known.get(pinned));
     }
 
     /** After a load ended: {@link Decision#LOAD} the queued model if it is still wanted, else drop it. */

@@ -52,15 +52,30 @@ final class ServingModels implements AutoCloseable {
      * start-up model. Without a model the job cannot answer anything, so a start-up model that fails fails this.
      */
     ServingModel loadFirst(List<ModelRef> candidates, String initialModelUri) throws Exception {
+        ServingModel served = null;
         for (ModelRef candidate : candidates) {
             try {
-                return serve(loader.load(candidate.uri(), candidate.expectedChecksum(), k), candidate.uri(),
+                served = serve(loader.load(candidate.uri(), candidate.expectedChecksum(), k), candidate.uri(),
                         candidate.checksum());
+                break;
             } catch (Exception e) {
                 LOG.warn("Cannot reload model version {} from {} after restore", candidate.version(), candidate.uri(), e);
             }
         }
-        return serve(loader.load(initialModelUri, null, k), initialModelUri, "");
+        if (served == null) {
+            if (!candidates.isEmpty()) {
+                LOG.warn("None of the restored models {} could be loaded; serving the start-up model {}",
+                        candidates.stream().map(ModelRef::version).toList(), initialModelUri);
+            }
+            served = serve(loader.load(initialModelUri, null, k), initialModelUri, "");
+        }
+        long pinned = versions.pinned();
+        if (pinned != ModelVersions.NOT_PINNED && served.version() != pinned) {
+            versions.withdrawPin();
+            LOG.warn("Pinned model version {} could not be loaded after the restore; pin withdrawn, serving version {}"
+                    + " and following announcements again", pinned, served.version());
+        }
+        return served;
     }
 
     private ServingModel serve(ServingModel model, String uri, String checksum) {
@@ -169,10 +184,20 @@ final class ServingModels implements AutoCloseable {
                 }
             }
         } catch (CompletionException | CancellationException e) {
-            versions.loadFailed();
+            boolean pinWithdrawn = versions.loadFailed();
             metrics.modelLoadFailures.inc();
             LOG.warn("Model version {} from {} failed to load; keeping version {}", target.version(), target.uri(),
                     current, e.getCause() != null ? e.getCause() : e);
+            if (pinWithdrawn) {
+                // The pin command is refused after the fact: its snapshot cannot be served (pruned, damaged).
+                metrics.controlCommandsRefused.inc();
+                LOG.warn("Pin to model version {} withdrawn: its snapshot cannot be loaded; {}", target.version(),
+                        versions.pinned() == ModelVersions.NOT_PINNED
+                                ? "serving follows announcements again (newest known " + versions.newestKnown().version() + ")"
+                                : "version " + versions.pinned() + " stays pinned");
+                act(versions.followPin());
+                return;
+            }
         }
         act(versions.startQueued());
     }

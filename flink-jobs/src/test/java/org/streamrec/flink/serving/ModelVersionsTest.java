@@ -125,6 +125,50 @@ class ModelVersionsTest {
     }
 
     @Test
+    void aPinWhoseSnapshotFailsToLoadIsWithdrawnForgottenAndLaterAnnouncementsSwapAgain() {
+        ModelVersions versions = servingV1();
+        versions.announce(ref(2));
+        versions.loaded(2);
+        assertThat(versions.pin(1)).as("v1's snapshot was pruned since").isEqualTo(Decision.LOAD);
+
+        assertThat(versions.loadFailed()).as("the pin is withdrawn").isTrue();
+        assertThat(versions.pinned()).isEqualTo(ModelVersions.NOT_PINNED);
+        assertThat(knownVersions(versions)).as("v1 forgotten: pinning it again is refused").containsExactly(2L);
+        assertThat(versions.pin(1)).isEqualTo(Decision.REFUSE);
+        assertThat(versions.followPin()).as("v2, the newest known, is served already").isEqualTo(Decision.NONE);
+        assertThat(versions.current()).isEqualTo(ref(2));
+
+        assertThat(versions.announce(ref(3))).as("announcements are loaded again").isEqualTo(Decision.LOAD);
+        assertThat(versions.loaded(3)).isEqualTo(LoadOutcome.SWAP);
+    }
+
+    @Test
+    void aFailedPinGoesBackToThePinBeforeIt() {
+        ModelVersions versions = servingV1();
+        versions.announce(ref(2));
+        versions.loaded(2);
+        versions.announce(ref(3));
+        versions.loaded(3);
+        versions.pin(2);
+        versions.loaded(2);
+        assertThat(versions.pin(1)).isEqualTo(Decision.LOAD);
+
+        assertThat(versions.loadFailed()).isTrue();
+        assertThat(versions.pinned()).as("back to the working pin").isEqualTo(2);
+        assertThat(versions.followPin()).as("v2 is served already").isEqualTo(Decision.NONE);
+        assertThat(versions.announce(ref(4))).as("still pinned to v2").isEqualTo(Decision.NONE);
+    }
+
+    @Test
+    void aFailedLoadOfAnAnnouncementDoesNotWithdrawAPin() {
+        ModelVersions versions = servingV1();
+        versions.announce(ref(2));
+        assertThat(versions.loadFailed()).as("not a pin's load").isFalse();
+        assertThat(versions.announce(ref(3))).isEqualTo(Decision.LOAD);
+        assertThat(versions.loaded(3)).isEqualTo(LoadOutcome.SWAP);
+    }
+
+    @Test
     void pinningAnUnknownVersionIsRefusedAndChangesNothing() {
         ModelVersions versions = servingV1();
         versions.announce(ref(2));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 import org.apache.flink.api.common.typeinfo.Types;
@@ -43,21 +44,29 @@ class ServingControlOperatorTest {
                            SessionRecommenderOperator operator, List<String> loads) {
     }
 
-    /** {@link TestModels} and {@code mem://v3}; records every URI it loads. */
+    /**
+     * {@link TestModels} plus {@code mem://v3} and {@code mem://v4} (both rank like v1, one more step); records every
+     * URI it loads; the URIs in {@code gone} fail as a pruned snapshot would.
+     */
     private static final class ThreeVersions implements ServingModelLoader {
         private final TestModels models = new TestModels();
         private final List<String> loads;
+        private final Set<String> gone;
 
-        ThreeVersions(List<String> loads) {
+        ThreeVersions(List<String> loads, Set<String> gone) {
             this.loads = loads;
+            this.gone = gone;
         }
 
         @Override
         public ServingModel load(String snapshotUri, String expectedChecksum, int k) {
             loads.add(snapshotUri);
-            if (snapshotUri.equals("mem://v3")) {
-                return ServingModel.of(3, new CyclicTestScorer(TestModels.ITEMS, 1, 1), TestModels.vocabulary(),
-                        new long[] {10, 20, 30, 40, 50, 60}, k);
+            if (gone.contains(snapshotUri)) {
+                throw new IllegalStateException("snapshot " + snapshotUri + " was pruned");
+            }
+            if (snapshotUri.equals("mem://v3") || snapshotUri.equals("mem://v4")) {
+                return ServingModel.of(snapshotUri.endsWith("3") ? 3 : 4, new CyclicTestScorer(TestModels.ITEMS, 1, 1),
+                        TestModels.vocabulary(), new long[] {10, 20, 30, 40, 50, 60}, k);
             }
             return models.load(snapshotUri, expectedChecksum, k);
         }
@@ -71,9 +80,15 @@ class ServingControlOperatorTest {
     }
 
     private Harness build(int batchMaxSize, int maxParallelism, int parallelism, int subtask) throws Exception {
+        return build(batchMaxSize, maxParallelism, parallelism, subtask, Set.of());
+    }
+
+    private Harness build(int batchMaxSize, int maxParallelism, int parallelism, int subtask, Set<String> gone)
+            throws Exception {
         List<String> loads = new ArrayList<>();
         SessionRecommenderOperator operator = new SessionRecommenderOperator(
-                new SessionSettings(3, GAP, 60_000, 50, batchMaxSize, 5, false), new ThreeVersions(loads), "mem://v1");
+                new SessionSettings(3, GAP, 60_000, 50, batchMaxSize, 5, false), new ThreeVersions(loads, gone),
+                "mem://v1");
         Harness h = new Harness(new KeyedTwoInputStreamOperatorTestHarness<>(operator, ClickEvent::getUserId, null,
                 Types.STRING, maxParallelism, parallelism, subtask), operator, loads);
         opened.add(h);
@@ -221,6 +236,56 @@ class ServingControlOperatorTest {
         assertThat(h.operator().metrics().modelLoadFailures.getCount()).isZero();
         event(h, "a", "i0", 100);
         assertThat(last(h).getModelVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void aPinToASnapshotThatNoLongerLoadsIsWithdrawnAndLaterAnnouncementsAreServed() throws Exception {
+        Harness h = build(1, 128, 1, 0, Set.of("mem://v2"));
+        h.harness().open();
+        announce(h, 2, "mem://v2");          // announced, then pruned from the store before anyone pinned it
+        awaitModelLoad(h);
+        announce(h, 3, "mem://v3");
+        awaitModelLoad(h);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(3);
+
+        control(h, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);
+        awaitModelLoad(h);
+        assertThat(h.operator().metrics().modelVersion.getValue()).as("still serving v3").isEqualTo(3);
+        assertThat(h.operator().metrics().pinnedModelVersion.getValue()).as("pin withdrawn").isEqualTo(-1);
+        assertThat(h.operator().metrics().controlCommandsRefused.getCount()).isEqualTo(1);
+
+        announce(h, 4, "mem://v4");
+        awaitModelLoad(h);
+        assertThat(h.operator().metrics().modelVersion.getValue()).as("not frozen by the failed pin").isEqualTo(4);
+        event(h, "a", "i0", 100);
+        assertThat(last(h).getModelVersion()).isEqualTo(4);
+        control(h, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);
+        assertThat(h.operator().metrics().controlCommandsRefused.getCount()).as("v2 forgotten: refused at once")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aRestoreWhosePinnedSnapshotIsGoneWithdrawsThePinAndFollowsAnnouncements() throws Exception {
+        Harness h = open(1);
+        announce(h, 2, "mem://v2");
+        awaitModelLoad(h);
+        announce(h, 3, "mem://v3");
+        awaitModelLoad(h);
+        control(h, ServingControlCommand.PIN_MODEL_VERSION, 2L, null);
+        awaitModelLoad(h);
+        assertThat(h.operator().metrics().modelVersion.getValue()).isEqualTo(2);
+        OperatorSubtaskState snapshot = h.harness().snapshot(1, 1);
+
+        // v2, pinned and served at the checkpoint, was pruned before the restore: the start-up model is served.
+        Harness restored = build(1, 128, 1, 0, Set.of("mem://v2"));
+        restored.harness().initializeState(snapshot);
+        restored.harness().open();
+        assertThat(restored.operator().metrics().modelVersion.getValue()).isEqualTo(1);
+        assertThat(restored.operator().metrics().pinnedModelVersion.getValue()).as("pin withdrawn").isEqualTo(-1);
+        announce(restored, 4, "mem://v4");
+        awaitModelLoad(restored);
+        assertThat(restored.operator().metrics().modelVersion.getValue()).as("announcements served again")
+                .isEqualTo(4);
     }
 
     @Test
