@@ -1,11 +1,15 @@
 package org.streamrec.flink.io;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -21,8 +25,18 @@ import org.streamrec.avro.codec.DecodeResult;
  * output; every other record goes to {@link #DEAD_LETTERS} as a {@link DeadLetter} with its raw bytes, the codec's
  * stable error code, the reason and its source coordinates, cut to the sizes of {@link DeadLetterBounds} so that the
  * dead-letter sink can always write it. Nothing here throws for bad input, so no input record can fail the job.
- * Metrics: {@code deadLetters}, one {@code deadLetters_<CODE>} counter per error code, and
- * {@code deadLettersTruncated} (dead letters whose payload or key was cut).
+ *
+ * <p>"Too far ahead" is judged against the later of this subtask's clock and its {@link StreamTimeEstimate} (the
+ * median lead of the last 255 event times over the clock), the latter capped by
+ * {@link ClickEventRules#clockSkewTolerance()}: a TaskManager whose clock is minutes slow accepts live traffic from
+ * its first event on, while a lone far-future event, or a minority of them, is still rejected. The estimate is
+ * transient, not checkpointed: it is rebuilt from the first events after a restart, and the leads it holds were
+ * measured against the clock of the TaskManager the subtask ran on, which after a failover may be another one.
+ * Zero tolerance judges against the clock alone.
+ *
+ * <p>Metrics: {@code deadLetters}, one {@code deadLetters_<CODE>} counter per error code,
+ * {@code deadLettersTruncated} (dead letters whose payload or key was cut) and {@code eventTimeLeadMs} (the median
+ * lead of recent event times over this subtask's clock; minutes here mean a slow clock or fast producers).
  */
 public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEvent> {
 
@@ -33,6 +47,9 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
     private final ClickEventRules rules;
     private final int maxPayloadBytes;
     private transient AvroCodec<ClickEvent> codec;
+    private transient Clock clock;
+    private transient StreamTimeEstimate streamTime;
+    private transient Function<ClickEvent, List<String>> checkAgainstClockAndStream;
     private transient Counter deadLetters;
     private transient Counter truncated;
     private transient Map<DecodeError, Counter> byCode;
@@ -60,17 +77,26 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
     public void open(OpenContext openContext) {
         // Not Serializable, and building it reads the schema history from the classpath: once per subtask.
         codec = AvroCodec.clickEvents(rules);
+        clock = rules.clock();
+        streamTime = rules.clockSkewTolerance().isZero() ? null : new StreamTimeEstimate();
+        checkAgainstClockAndStream = this::check;
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         truncated = getRuntimeContext().getMetricGroup().counter("deadLettersTruncated");
         byCode = new EnumMap<>(DecodeError.class);
         for (DecodeError error : DecodeError.values()) {
             byCode.put(error, getRuntimeContext().getMetricGroup().counter("deadLetters_" + error.name()));
         }
+        StreamTimeEstimate estimate = streamTime;
+        getRuntimeContext().getMetricGroup().gauge("eventTimeLeadMs",
+                (Gauge<Long>) () -> estimate == null ? 0L : estimate.medianLeadMillis());
     }
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<ClickEvent> out) {
-        DecodeResult<ClickEvent> result = codec.decodeAndValidate(raw.value);
+        DecodeResult<ClickEvent> result = codec.decode(raw.value);
+        if (result instanceof DecodeResult.Decoded<ClickEvent> read) {
+            result = codec.validate(read.value(), checkAgainstClockAndStream);
+        }
         if (result instanceof DecodeResult.Decoded<ClickEvent> decoded) {
             out.collect(decoded.value());
         } else if (result instanceof DecodeResult.Failed<ClickEvent> failed) {
@@ -83,5 +109,18 @@ public final class DecodeAndValidate extends ProcessFunction<RawRecord, ClickEve
             }
             ctx.output(DEAD_LETTERS, letter);
         }
+    }
+
+    /** The rules, with this event's time counted in the stream time before it is judged (see the class comment). */
+    private List<String> check(ClickEvent event) {
+        long now = clock.millis();
+        if (streamTime == null) {
+            return rules.check(event, Instant.ofEpochMilli(now), null);
+        }
+        if (event.getEventTime() != null) {
+            streamTime.observe(event.getEventTime().toEpochMilli(), now);
+        }
+        Instant stream = streamTime.isEmpty() ? null : Instant.ofEpochMilli(streamTime.streamTimeMillis(now));
+        return rules.check(event, Instant.ofEpochMilli(now), stream);
     }
 }

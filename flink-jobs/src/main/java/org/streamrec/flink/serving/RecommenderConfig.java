@@ -136,10 +136,20 @@ public final class RecommenderConfig {
     private Instant earliestEventTime;
 
     @Option(names = "--max-event-time-ahead", defaultValue = "5 min", converter = DurationConverter.class,
-            description = "Events whose event time is further ahead of the decoding subtask's clock are dead-lettered "
-                    + "(INVALID_FIELD): one such event would drag the watermark ahead and close other sessions early "
+            description = "Events whose event time is further ahead of the decoding subtask's clock, or of its "
+                    + "stream time (see --clock-skew-tolerance) if that is later, are dead-lettered (INVALID_FIELD): "
+                    + "one such event would drag the watermark ahead and close other sessions early "
                     + "(default: ${DEFAULT-VALUE}).")
     private Duration maxEventTimeAhead;
+
+    @Option(names = "--clock-skew-tolerance", defaultValue = "15 min", converter = DurationConverter.class,
+            description = "How far the stream time of a decoding subtask (the median of its last 255 event times, "
+                    + "moved on with its clock) may move the --max-event-time-ahead reference past its clock, so that "
+                    + "a TaskManager whose clock is slow by up to this much still accepts live traffic; a lone "
+                    + "far-future event cannot move the median, and nothing further than this plus "
+                    + "--max-event-time-ahead ahead of the clock is accepted. 0 judges against the clock alone "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private Duration clockSkewTolerance;
 
     @Option(names = "--network-buffer-timeout", defaultValue = "100 ms", converter = DurationConverter.class,
             description = "Longest a record waits in a network buffer before it is sent downstream (Flink's "
@@ -276,6 +286,9 @@ public final class RecommenderConfig {
         }
         if (maxEventTimeAhead.isNegative()) {
             errors.add("--max-event-time-ahead must not be negative, was " + maxEventTimeAhead);
+        }
+        if (clockSkewTolerance.isNegative()) {
+            errors.add("--clock-skew-tolerance must not be negative, was " + clockSkewTolerance);
         }
         if (watermarkOutOfOrderness.isNegative()) {
             errors.add("--watermark-out-of-orderness must not be negative, was " + watermarkOutOfOrderness);
@@ -450,9 +463,16 @@ public final class RecommenderConfig {
         return maxEventTimeAhead;
     }
 
-    /** The validation rules of incoming events, from {@code --earliest-event-time} and {@code --max-event-time-ahead}. */
+    public Duration clockSkewTolerance() {
+        return clockSkewTolerance;
+    }
+
+    /**
+     * The validation rules of incoming events, from {@code --earliest-event-time}, {@code --max-event-time-ahead} and
+     * {@code --clock-skew-tolerance}.
+     */
     public ClickEventRules eventRules() {
-        return ClickEventRules.of(earliestEventTime, maxEventTimeAhead);
+        return ClickEventRules.of(earliestEventTime, maxEventTimeAhead, clockSkewTolerance);
     }
 
     public Duration networkBufferTimeout() {

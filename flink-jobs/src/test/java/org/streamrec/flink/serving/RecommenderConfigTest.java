@@ -247,6 +247,12 @@ class RecommenderConfigTest {
                 "--earliest-event-time", "2020-01-01T00:00:00Z", "--max-event-time-ahead", "30 s");
         assertThat(changed.eventRules().earliestEventTime()).isEqualTo(Instant.parse("2020-01-01T00:00:00Z"));
         assertThat(changed.eventRules().maxAhead()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.eventRules().clockSkewTolerance()).isEqualTo(ClickEventRules.DEFAULT_CLOCK_SKEW_TOLERANCE);
+        assertThat(RecommenderConfig.parse("--model-uri", "m", "--clock-skew-tolerance", "0 s").eventRules()
+                .clockSkewTolerance()).isZero();
+        assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--clock-skew-tolerance", "PT-1M"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--clock-skew-tolerance").hasMessageContaining("negative");
         assertThatThrownBy(() -> RecommenderConfig.parse("--model-uri", "m", "--earliest-event-time", "2020-01-01"))
                 .isInstanceOf(ParameterException.class).hasMessageContaining("not an ISO-8601 instant");
     }

@@ -222,6 +222,14 @@ public final class AvroCodec<T extends SpecificRecord> {
 
   /** The record if it passes the field rules of its type, otherwise {@link DecodeError#INVALID_FIELD}. */
   public DecodeResult<T> validate(T record) {
+    return validate(record, rules);
+  }
+
+  /**
+   * The record if {@code rules} find nothing wrong with it, otherwise {@link DecodeError#INVALID_FIELD}: for rules
+   * that need more than the record, such as a reference time a consumer tracks (the codec is immutable).
+   */
+  public DecodeResult<T> validate(T record, Function<? super T, List<String>> rules) {
     Objects.requireNonNull(record, "record");
     List<String> violations = rules.apply(record);
     if (violations.isEmpty()) {

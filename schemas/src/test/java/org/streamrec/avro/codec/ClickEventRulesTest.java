@@ -1,6 +1,7 @@
 package org.streamrec.avro.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -79,6 +80,36 @@ class ClickEventRulesTest {
     // Microseconds instead of milliseconds: tens of thousands of years ahead.
     assertThat(fixed.validate(SampleRecords.clickEvent().setEventTime(Instant.ofEpochMilli(now.toEpochMilli() * 1000))
         .build())).isInstanceOf(Failed.class);
+  }
+
+  @Test
+  void aLaterStreamTimeMovesTheReferenceByAtMostTheClockSkewTolerance() {
+    Instant clockNow = Instant.parse("2026-11-23T11:54:00Z");
+    Instant streamTime = clockNow.plus(Duration.ofMinutes(6));
+    ClickEventRules rules = ClickEventRules.defaults();
+    ClickEvent live = SampleRecords.clickEvent().setEventTime(streamTime.plusSeconds(1)).build();
+    assertThat(rules.check(live, clockNow, streamTime)).isEmpty();
+    assertThat(rules.check(live, clockNow, null)).singleElement().asString().contains("ahead of the clock");
+    // A stream time behind the clock leaves the clock as the reference.
+    ClickEvent atLimit = SampleRecords.clickEvent().setEventTime(clockNow.plus(Duration.ofMinutes(5))).build();
+    assertThat(rules.check(atLimit, clockNow, clockNow.minus(Duration.ofHours(1)))).isEmpty();
+    assertThat(rules.check(SampleRecords.clickEvent().setEventTime(clockNow.plus(Duration.ofMinutes(5)).plusMillis(1))
+        .build(), clockNow, clockNow.minus(Duration.ofHours(1)))).hasSize(1);
+    // A stream time an hour ahead counts for the tolerance only: clock + 15 min + 5 min is the latest accepted.
+    Instant hourAhead = clockNow.plus(Duration.ofHours(1));
+    Instant latest = clockNow.plus(ClickEventRules.DEFAULT_CLOCK_SKEW_TOLERANCE)
+        .plus(ClickEventRules.DEFAULT_MAX_AHEAD);
+    assertThat(rules.check(SampleRecords.clickEvent().setEventTime(latest).build(), clockNow, hourAhead)).isEmpty();
+    assertThat(rules.check(SampleRecords.clickEvent().setEventTime(latest.plusMillis(1)).build(), clockNow, hourAhead))
+        .singleElement().asString().contains("is more than PT5M ahead of the clock and of the stream time",
+            "latest accepted " + latest, "clock " + clockNow, "stream time " + hourAhead,
+            "at most PT15M past the clock");
+    // Zero tolerance: the clock alone.
+    ClickEventRules clockOnly = ClickEventRules.of(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME,
+        ClickEventRules.DEFAULT_MAX_AHEAD, Duration.ZERO);
+    assertThat(clockOnly.check(live, clockNow, streamTime)).hasSize(1);
+    assertThatThrownBy(() -> ClickEventRules.of(ClickEventRules.DEFAULT_EARLIEST_EVENT_TIME,
+        ClickEventRules.DEFAULT_MAX_AHEAD, Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
