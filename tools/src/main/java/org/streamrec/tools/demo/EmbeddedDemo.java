@@ -12,30 +12,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.state.rocksdb.RocksDBOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.streamrec.avro.Recommendation;
-import org.streamrec.avro.RecommendedItem;
 import org.streamrec.avro.codec.AvroCodec;
 import org.streamrec.data.DatasetReaders;
 import org.streamrec.data.Session;
 import org.streamrec.data.SessionDataset;
-import org.streamrec.tools.flink.FlinkRest;
 import org.streamrec.tools.dashboard.Dashboard;
 import org.streamrec.tools.kafka.EmbeddedKafka;
 import org.streamrec.flink.serving.RecommenderConfig;
-import org.streamrec.flink.serving.RecommenderJob;
 import org.streamrec.tools.replay.ClickEventFactory;
 import org.streamrec.flink.config.DurationConverter;
 import org.streamrec.tools.replay.Pacer;
@@ -43,7 +32,6 @@ import org.streamrec.tools.replay.ReplayClock;
 import org.streamrec.tools.replay.ReplaySummary;
 import org.streamrec.tools.replay.ReplayTool;
 import org.streamrec.tools.replay.Replayer;
-import org.streamrec.tools.replay.SessionEvent;
 import org.streamrec.tools.replay.Ticker;
 import org.streamrec.tools.replay.TokenBucketPacer;
 import picocli.CommandLine;
@@ -64,10 +52,6 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Embedded end-to-end demo: Kafka + Flink serving and trainer jobs + replay of rsc15-100k test events.")
 public final class EmbeddedDemo implements Callable<Integer> {
-
-    private static final int SAMPLE_MIN_EVENTS = 5;
-    private static final Duration JOB_METRICS_WAIT = Duration.ofSeconds(10);
-    private static final int SAMPLE_MAX_EVENTS = 10;
 
     @Option(names = "--data-dir", description = "Shared data folder (default: -Dstreamrec.data.dir, else ../shared/data).")
     Path dataDir;
@@ -155,13 +139,12 @@ public final class EmbeddedDemo implements Callable<Integer> {
     int k;
 
     private PrintWriter out = new PrintWriter(System.out, true);
+    private DemoLog log;
+    private DemoPrinter printer;
     private Path trainedModelDir;
     private String modelDescription = "none";
     private String jobMetricsLine;
-    private long startNanos;
     private Dashboard liveDashboard;
-    private TrainerRun trainerRun;
-    private ModelUpdatesMonitor modelUpdates;
     private long replayEndMillis;
 
     public static void main(String[] args) {
@@ -191,10 +174,11 @@ public final class EmbeddedDemo implements Callable<Integer> {
     }
 
     public DemoReport run() throws Exception {
-        startNanos = System.nanoTime();
+        log = new DemoLog(out, System.nanoTime());
+        printer = new DemoPrinter(log, k, samples);
         List<String> skipped = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        say("streamrec embedded demo: Kafka -> Flink serving job -> Kafka, on one machine");
+        log.say("streamrec embedded demo: Kafka -> Flink serving job -> Kafka, on one machine");
 
         Path data = dataDir != null ? dataDir
                 : Path.of(System.getProperty("streamrec.data.dir", Path.of("..", "shared", "data").toString()));
@@ -207,16 +191,16 @@ public final class EmbeddedDemo implements Callable<Integer> {
         List<Session> slice = ReplayTool.slice(testData, 0, sessions);
         ClickEventFactory factory = new ClickEventFactory(ReplayTool.datasetNameOf(events), ReplayClock.epochMillis());
         ReplayPlan plan = ReplayPlan.of(slice, limit == null ? Long.MAX_VALUE : limit, factory);
-        say("replay plan: %,d events of %,d sessions from %s (+%d malformed records), %s",
+        log.say("replay plan: %,d events of %,d sessions from %s (+%d malformed records), %s",
                 plan.size(), slice.size(), events, malformed, rate > 0 ? String.format("%,.0f events/s", rate) : "as fast as possible");
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            say("Kafka broker up at %s (KRaft, in this JVM)", kafka.bootstrapServers());
+            log.say("Kafka broker up at %s (KRaft, in this JVM)", kafka.bootstrapServers());
             kafka.createTopic(EVENTS, partitions);
             kafka.createTopic(RECOMMENDATIONS, partitions);
             kafka.createTopic(DLQ, 1);
             kafka.createTopic(MODEL_UPDATES, 1, Map.of("cleanup.policy", "compact"));
-            say("topics: %s (%d partitions), %s (%d), %s (1), %s (1, compacted)",
+            log.say("topics: %s (%d partitions), %s (%d), %s (1), %s (1, compacted)",
                     EVENTS, partitions, RECOMMENDATIONS, partitions, DLQ, MODEL_UPDATES);
 
             String modelUri = prepareModel(data, skipped);
@@ -224,7 +208,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
             try {
                 startDashboard(kafka, serving);
                 if (serving != null && trainer) {
-                    startTrainer(kafka, serving, modelUri);
+                    serving.startTrainer(kafka.bootstrapServers(), modelUri, publishEvery);
                 }
                 return replayAndReport(kafka, plan, factory, slice, serving, skipped, problems);
             } finally {
@@ -232,14 +216,14 @@ public final class EmbeddedDemo implements Callable<Integer> {
                     liveDashboard.close();
                 }
                 if (serving != null) {
-                    stopServing(serving);
+                    serving.stop();
                 }
             }
         } finally {
-            say("stopped: broker and data directory removed");
+            log.say("stopped: broker and data directory removed");
             if (trainedModelDir != null) {
                 if (keepModel) {
-                    say("the trained model stays in %s (serve it again with --model %s)", trainedModelDir,
+                    log.say("the trained model stays in %s (serve it again with --model %s)", trainedModelDir,
                             trainedModelDir.resolve("model-v1"));
                 } else {
                     deleteRecursively(trainedModelDir);
@@ -251,7 +235,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
     /** Replays, waits for the job's answers, checks them, prints samples and the summary. */
     private DemoReport replayAndReport(EmbeddedKafka kafka, ReplayPlan plan, ClickEventFactory factory, List<Session> slice,
                                        ServingRun serving, List<String> skipped, List<String> problems) throws Exception {
-        List<String> sampleUsers = sampleUsers(plan, factory);
+        List<String> sampleUsers = printer.sampleUsers(plan, factory);
         DemoReport.Training training = null;
         try (OutputMonitor monitor = new OutputMonitor(kafka.bootstrapServers(), RECOMMENDATIONS, DLQ, plan, k,
                 Set.copyOf(sampleUsers))) {
@@ -261,32 +245,32 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 problems.add("the replay did not complete: " + replay.describe());
             }
             Map<String, Long> topicCheck = EventsTopicCheck.classify(kafka.bootstrapServers(), EVENTS, Duration.ofSeconds(60));
-            say("events topic read back: %s", topicCheck);
+            log.say("events topic read back: %s", topicCheck);
             checkEventsTopic(topicCheck, plan.size(), problems);
 
             OutputMonitor.Tally tally = null;
             if (serving != null) {
                 tally = drain(monitor, serving, plan.size());
-                jobMetricsLine = jobMetrics(serving, plan.size());
-                say("job metrics (REST API): %s", jobMetricsLine);
-                printSamples(plan, factory, sampleUsers, monitor);
+                jobMetricsLine = serving.jobMetrics(plan.size(), k);
+                log.say("job metrics (REST API): %s", jobMetricsLine);
+                printer.printSamples(plan, factory, sampleUsers, monitor);
                 checkOutput(tally, plan.size(), problems);
                 if (monitor.failure() != null) {
                     problems.add("the output monitor failed: " + monitor.failure());
                 }
-                training = training(monitor, plan.size(), problems);
+                training = serving.training(monitor, plan.size(), replayEndMillis, problems);
                 lingerForDashboard();
-                stopServing(serving);
+                serving.stop();
             }
             DemoReport report = new DemoReport(plan.size(), malformed, modelDescription, replay, topicCheck, serving != null,
-                    tally, serving != null ? serving.cluster.webUi() : null, List.copyOf(skipped), List.copyOf(problems),
+                    tally, serving != null ? serving.webUi() : null, List.copyOf(skipped), List.copyOf(problems),
                     training);
-            printSummary(report);
+            printer.printSummary(report, jobMetricsLine);
             return report;
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -301,7 +285,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--model " + model + " is not a directory");
             }
             modelDescription = "snapshot given with --model: " + model.toAbsolutePath();
-            say("model: serving the %s", modelDescription);
+            log.say("model: serving the %s", modelDescription);
             return model.toAbsolutePath().toUri().toString();
         }
         Path trainPath = data.resolve(trainFile);
@@ -311,18 +295,15 @@ public final class EmbeddedDemo implements Callable<Integer> {
         }
         trainedModelDir = Files.createTempDirectory("streamrec-demo-model-");
         Path snapshot = trainedModelDir.resolve("model-v1");
-        BootstrapModel.Trained trained = BootstrapModel.train(trainPath, hidden, epochs, snapshot, line -> say("%s", line));
+        BootstrapModel.Trained trained = BootstrapModel.train(trainPath, hidden, epochs, snapshot, line -> log.say("%s", line));
         modelDescription = String.format("GRU4Rec v%d trained here: hidden %d, %d epoch(s), %,d items, %.1f s, final loss %.4f",
                 trained.version(), hidden, epochs, trained.items(), trained.seconds(),
                 trained.epochLosses().length == 0 ? Double.NaN : trained.epochLosses()[trained.epochLosses().length - 1]);
-        say("model: %s, snapshot %s", modelDescription, snapshot);
+        log.say("model: %s, snapshot %s", modelDescription, snapshot);
         return snapshot.toUri().toString();
     }
 
     /** A serving job running on a local cluster, with its scratch directory (RocksDB, checkpoints). */
-    private record ServingRun(LocalFlinkCluster cluster, JobID job, Path flinkDir) {
-    }
-
     private ServingRun startServing(EmbeddedKafka kafka, String modelUri, List<String> skipped) throws Exception {
         if (modelUri == null) {
             skip(skipped, "serving job on a local Flink cluster with web UI: there is no model to serve; no recommendations,"
@@ -340,28 +321,7 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 "--transactional-id-prefix", "streamrec-demo",
                 // Below the embedded broker's transaction.max.timeout.ms (1 h).
                 "--transaction-timeout", "5 min");
-        Path flinkDir = Files.createTempDirectory("streamrec-demo-flink-");
-        Configuration flink = RecommenderJob.flinkConfiguration(config);
-        flink.set(RocksDBOptions.LOCAL_DIRECTORIES, flinkDir.resolve("rocksdb").toString());
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, flinkDir.resolve("checkpoints").toUri().toString());
-        LocalFlinkCluster cluster = LocalFlinkCluster.start(flink, webUiPort, parallelism + (trainer ? 1 : 0));
-        say("Flink cluster up, web UI at %s%s", cluster.webUi(),
-                cluster.webUi().getPort() == webUiPort ? "" : " (port " + webUiPort + " was taken)");
-        try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            RecommenderJob.onKafka(config, false).build(env);
-            JobID job = cluster.submit(env, "streamrec-recommender (demo)");
-            if (!cluster.awaitAllTasksRunning(job, Duration.ofSeconds(120))) {
-                throw new IllegalStateException("the serving job's tasks did not all reach RUNNING; job status "
-                        + cluster.status(job));
-            }
-            say("serving job %s running (all tasks, model loaded): parallelism %d, RocksDB state, exactly-once sinks"
-                    + " committing at checkpoints every %,d ms", job, parallelism, checkpointInterval.toMillis());
-            return new ServingRun(cluster, job, flinkDir);
-        } catch (Exception e) {
-            cluster.close();
-            throw e;
-        }
+        return ServingRun.start(config, webUiPort, parallelism + (trainer ? 1 : 0), log);
     }
 
     private void startDashboard(EmbeddedKafka kafka, ServingRun serving) throws IOException {
@@ -371,129 +331,31 @@ public final class EmbeddedDemo implements Callable<Integer> {
         liveDashboard = Dashboard.parse("--bootstrap-servers", kafka.bootstrapServers(),
                 "--recommendations-topic", RECOMMENDATIONS, "--model-updates-topic", MODEL_UPDATES, "--events-topic", EVENTS,
                 "--from-beginning",
-                "--flink-rest", serving == null ? "none" : serving.cluster.webUi().toString(),
+                "--flink-rest", serving == null ? "none" : serving.webUi().toString(),
                 "--port", String.valueOf(LocalFlinkCluster.isFree(dashboardPort) ? dashboardPort : 0), "-k", String.valueOf(k)).start();
-        say("live dashboard at %s", liveDashboard.url());
+        log.say("live dashboard at %s", liveDashboard.url());
     }
 
     private void lingerForDashboard() throws InterruptedException {
         if (liveDashboard != null && dashboardLinger.toMillis() > 0) {
-            say("the job and the dashboard (%s) stay up for %s", liveDashboard.url(), dashboardLinger);
+            log.say("the job and the dashboard (%s) stay up for %s", liveDashboard.url(), dashboardLinger);
             Thread.sleep(dashboardLinger.toMillis());
-        }
-    }
-
-    /** The trainer job on the serving job's cluster, from the same bootstrap snapshot, publishing to model-updates. */
-    private void startTrainer(EmbeddedKafka kafka, ServingRun serving, String modelUri) throws Exception {
-        modelUpdates = new ModelUpdatesMonitor(kafka.bootstrapServers(), MODEL_UPDATES).start();
-        String every = publishEvery.toMillis() + " ms";
-        trainerRun = TrainerRun.start(serving.cluster, kafka.bootstrapServers(), EVENTS, MODEL_UPDATES, modelUri,
-                List.of("--publish-every", every, "--checkpoint-interval", every));
-        say("trainer job %s running: trains the bootstrap model on the replayed events, publishes a version every %,d ms"
-                + " (at checkpoints) to '%s'", trainerRun.job(), publishEvery.toMillis(), MODEL_UPDATES);
-    }
-
-    /** What the trainer published and which versions answered on the output; null when the trainer did not run. */
-    private DemoReport.Training training(OutputMonitor monitor, long plannedEvents, List<String> problems)
-            throws InterruptedException {
-        if (trainerRun == null) {
-            return null;
-        }
-        // The trainer publishes at its checkpoints; give it time to publish a version trained on every replayed event.
-        long deadline = System.nanoTime() + Math.max(30_000, 3 * publishEvery.toMillis()) * 1_000_000L;
-        List<ModelUpdatesMonitor.Seen> announced = modelUpdates.seen();
-        while ((announced.isEmpty() || announced.get(announced.size() - 1).metric("eventsConsumed") < plannedEvents)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            announced = modelUpdates.seen();
-        }
-        DemoReport.Training t = new DemoReport.Training(announced.stream().map(ModelUpdatesMonitor.Seen::version).toList(),
-                announced.isEmpty() ? 0 : (long) announced.get(announced.size() - 1).metric("eventsTrained"),
-                announced.isEmpty() ? Double.NaN : announced.get(announced.size() - 1).metric("trainingLoss"),
-                monitor.firstEmitMillisByModelVersion());
-        if (announced.isEmpty()) {
-            problems.add("the trainer published no model version");
-        } else if (t.swapsSeen() == 0 && announced.get(0).receivedMillis() < replayEndMillis) {
-            problems.add("version " + announced.get(0).version() + " was announced during the replay, but no"
-                    + " recommendation carries a version above the bootstrap model's");
-        }
-        return t;
-    }
-
-    private boolean servingStopped;
-
-    private void stopServing(ServingRun serving) throws Exception {
-        if (servingStopped) {
-            return;
-        }
-        servingStopped = true;
-        try {
-            if (trainerRun != null) {
-                try {
-                    trainerRun.stop();
-                    say("trainer job stopped");
-                } finally {
-                    modelUpdates.close();
-                }
-            }
-            JobStatus status = serving.cluster.cancel(serving.job, Duration.ofSeconds(60));
-            say("serving job %s", status.name().toLowerCase());
-        } finally {
-            serving.cluster.close();
-            deleteRecursively(serving.flinkDir);
-            say("Flink cluster stopped");
-        }
-    }
-
-    /**
-     * The serving job's own counters and prequential accuracy, read through the REST API while it runs. The REST
-     * endpoint serves metrics it fetched from the task managers a moment ago, so this polls until they show every
-     * planned event (or a few seconds pass).
-     */
-    private String jobMetrics(ServingRun serving, long expectedEvents) {
-        try {
-            FlinkRest rest = serving.cluster.rest();
-            List<String> names = List.of("eventsIn", "recommendationsOut", "fallbackRecommendationsOut",
-                    "prequentialPredictions", "prequentialHitRate", "prequentialMrr", "modelVersion",
-                    "itemsScoredInFullShare");
-            Map<Integer, Map<String, Double>> op = rest.operatorMetrics(serving.job, RecommenderJob.SERVING_OPERATOR, names);
-            long deadline = System.nanoTime() + JOB_METRICS_WAIT.toNanos();
-            while (FlinkRest.sum(op, "recommendationsOut") < expectedEvents && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                op = rest.operatorMetrics(serving.job, RecommenderJob.SERVING_OPERATOR, names);
-            }
-            Map<Integer, Map<String, Double>> decode = rest.operatorMetrics(serving.job, "decode-and-validate", List.of("deadLetters"));
-            return String.format("events in %,.0f, recommendations out %,.0f (%,.0f fallback), dead letters %,.0f,"
-                            + " prequential HR@%d %.4f MRR@%d %.4f over %,.0f predictions, model version(s) %s,"
-                            + " item scores computed in full %.1f%%",
-                    FlinkRest.sum(op, "eventsIn"), FlinkRest.sum(op, "recommendationsOut"),
-                    FlinkRest.sum(op, "fallbackRecommendationsOut"), FlinkRest.sum(decode, "deadLetters"),
-                    k, FlinkRest.weightedMean(op, "prequentialHitRate", "prequentialPredictions"),
-                    k, FlinkRest.weightedMean(op, "prequentialMrr", "prequentialPredictions"),
-                    FlinkRest.sum(op, "prequentialPredictions"),
-                    op.values().stream().map(m -> String.valueOf(m.getOrDefault("modelVersion", Double.NaN).longValue()))
-                            .distinct().toList(),
-                    // per subtask, since its current model loaded; their mean is enough for a glance
-                    100 * op.values().stream().mapToDouble(m -> m.getOrDefault("itemsScoredInFullShare", Double.NaN))
-                            .average().orElse(Double.NaN));
-        } catch (Exception e) {
-            return "unavailable (" + e + ")";
         }
     }
 
     private ReplaySummary replay(EmbeddedKafka kafka, ClickEventFactory factory, List<Session> slice, ServingRun serving,
                                  OutputMonitor monitor) throws InterruptedException {
         Pacer pacer = rate > 0 ? new TokenBucketPacer(rate, TokenBucketPacer.defaultBurst(rate), Ticker.SYSTEM) : Pacer.unpaced();
-        say("replaying to '%s' ...", EVENTS);
+        log.say("replaying to '%s' ...", EVENTS);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ReplayTool.producerConfig(kafka.bootstrapServers(), Map.of()))) {
             Replayer replayer = new Replayer(producer, EVENTS, factory, AvroCodec.clickEvents(), pacer, Ticker.SYSTEM,
                     // Only cheap work here: the replay waits for this listener.
-                    progressInterval, progress -> say("events in %,d (+%d malformed), %,.0f events/s%s", progress.eventsSent(),
-                            progress.malformedSent(), progress.intervalRate(), serving == null ? "" : " | " + describe(monitor.tally())));
+                    progressInterval, progress -> log.say("events in %,d (+%d malformed), %,.0f events/s%s", progress.eventsSent(),
+                            progress.malformedSent(), progress.intervalRate(), serving == null ? "" : " | " + DemoPrinter.describe(monitor.tally())));
             replayer.onSend(event -> monitor.sent(event.getEventId(), System.currentTimeMillis()));
             ReplaySummary summary = replayer.run(slice, limit == null ? Long.MAX_VALUE : limit, malformed);
             replayEndMillis = System.currentTimeMillis();
-            say("%s", summary.describe());
+            log.say("%s", summary.describe());
             return summary;
         }
     }
@@ -511,63 +373,23 @@ public final class EmbeddedDemo implements Callable<Integer> {
                 lastChangeNanos = System.nanoTime();
             }
             if (t.distinctAnswered() >= expected && t.deadLetters() >= malformed) {
-                say("all output in: %s", describe(t));
+                log.say("all output in: %s", DemoPrinter.describe(t));
                 return t;
             }
-            JobStatus status = serving.cluster.status(serving.job);
+            JobStatus status = serving.status();
             if (status.isGloballyTerminalState()) {
-                say("the serving job ended early (%s); output so far: %s", status, describe(t));
+                log.say("the serving job ended early (%s); output so far: %s", status, DemoPrinter.describe(t));
                 return t;
             }
             if (System.nanoTime() - lastChangeNanos > drainTimeout.toNanos()) {
-                say("no new output for %s; giving up waiting: %s", drainTimeout, describe(t));
+                log.say("no new output for %s; giving up waiting: %s", drainTimeout, DemoPrinter.describe(t));
                 return t;
             }
             if (System.nanoTime() - lastPrint >= progressInterval.toNanos()) {
-                say("waiting for output: %s", describe(t));
+                log.say("waiting for output: %s", DemoPrinter.describe(t));
                 lastPrint = System.nanoTime();
             }
             Thread.sleep(100);
-        }
-    }
-
-    private String describe(OutputMonitor.Tally t) {
-        return String.format("committed: recommendations %,d, DLQ %,d | online HR@%d %.4f MRR@%d %.4f over %,d predictions",
-                t.distinctAnswered(), t.deadLetters(), t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
-    }
-
-    /** A few users whose whole session is short enough to print, in replay order. */
-    private List<String> sampleUsers(ReplayPlan plan, ClickEventFactory ids) {
-        Map<String, Integer> planned = new LinkedHashMap<>();
-        for (SessionEvent e : plan.events()) {
-            planned.merge(ids.userId(e.session()), 1, Integer::sum);
-        }
-        return planned.entrySet().stream()
-                .filter(entry -> entry.getValue() >= SAMPLE_MIN_EVENTS && entry.getValue() <= SAMPLE_MAX_EVENTS)
-                .limit(samples).map(Map.Entry::getKey).toList();
-    }
-
-    /** Each sample user's clicks, whether each was in the list the previous click produced, and the lists. */
-    private void printSamples(ReplayPlan plan, ClickEventFactory ids, List<String> users, OutputMonitor monitor) {
-        for (String user : users) {
-            List<SessionEvent> events = plan.events().stream().filter(e -> ids.userId(e.session()).equals(user)).toList();
-            say("sample: user %s, session %s, %d clicks; each click against the list the previous click produced (top 5 shown)",
-                    user, events.get(0).session().sessionId(), events.size());
-            Recommendation previous = null;
-            for (SessionEvent e : events) {
-                String item = e.itemId();
-                String judged = "";
-                if (previous != null) {
-                    int rank = previous.getItems().stream().map(RecommendedItem::getItemId).toList().indexOf(item) + 1;
-                    judged = rank > 0 && rank <= k ? "(was #" + rank + ")" : "(missed)";
-                }
-                Recommendation answer = monitor.answerTo(ids.eventId(e.session(), e.position()));
-                String top = answer == null ? "(no answer)" : answer.getItems().stream().limit(5)
-                        .map(RecommendedItem::getItemId).collect(Collectors.joining(" "))
-                        + String.format("  [%s, v%d]", answer.getStrategy(), answer.getModelVersion());
-                say("  %2d. clicked %-10s %-10s -> recommends %s", e.position() + 1, item, judged, top);
-                previous = answer;
-            }
         }
     }
 
@@ -598,51 +420,9 @@ public final class EmbeddedDemo implements Callable<Integer> {
         }
     }
 
-    private void printSummary(DemoReport report) {
-        say("================ summary ================");
-        say("replayed:        %,d events of %,d sessions, %,d malformed records, in %.1f s",
-                report.replay().eventsSent(), report.replay().sessions(), report.replay().malformedSent(), report.replay().elapsedSeconds());
-        say("events topic:    %s", report.eventsTopic());
-        say("model:           %s", report.model());
-        if (report.servingRan()) {
-            OutputMonitor.Tally t = report.output();
-            say("Flink web UI:    %s (until the job was cancelled)", report.webUi());
-            say("recommendations: %,d for %,d replayed events (%,d fallback, %,d duplicates)",
-                    t.distinctAnswered(), report.plannedEvents(), t.fallback(), t.duplicates());
-            say("dead letters:    %,d for %,d malformed records %s", t.deadLetters(), report.malformed(), t.deadLettersByCode());
-            say("online HR@%d:    %.4f   MRR@%d: %.4f   over %,d predictions (from the output: next event of the same session)",
-                    t.k(), t.hitRate(), t.k(), t.mrr(), t.predictions());
-            say("job metrics:     %s", jobMetricsLine);
-            DemoReport.Training training = report.training();
-            if (training != null) {
-                say("trainer:         published %d version(s) %s; last: %,d pairs trained, loss %.4f",
-                        training.versionsPublished().size(), training.versionsPublished(), training.pairsTrained(),
-                        training.lastLoss());
-                say("model swaps:     %d seen on the output; first answer by each version: %s", training.swapsSeen(),
-                        training.firstEmitMillisByModelVersion().entrySet().stream()
-                                .map(e -> String.format("v%d at %s", e.getKey(), java.time.Instant.ofEpochMilli(e.getValue())))
-                                .collect(Collectors.joining(", ")));
-            }
-            say("latency:         send -> emitted by the job: %s; send -> visible to a read_committed consumer: %s"
-                    + " (includes waiting for the checkpoint that commits it)", t.sendToEmit(), t.sendToVisible());
-        }
-        for (String s : report.skipped()) {
-            say("SKIPPED:         %s", s);
-        }
-        for (String p : report.problems()) {
-            say("PROBLEM:         %s", p);
-        }
-        say(report.succeeded() ? "result:          OK%s" : "result:          FAILED%s",
-                report.skipped().isEmpty() ? "" : String.format(" (with %d stage(s) skipped, see above)", report.skipped().size()));
-    }
-
     private void skip(List<String> skipped, String what) {
         skipped.add(what);
-        say("SKIPPED: %s", what);
+        log.say("SKIPPED: %s", what);
     }
 
-    private void say(String format, Object... args) {
-        out.printf("[demo %6.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, String.format(format, args));
-        out.flush();
-    }
 }

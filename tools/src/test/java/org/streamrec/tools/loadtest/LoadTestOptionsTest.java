@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.streamrec.tools.flink.FlinkRest;
-import org.streamrec.tools.loadtest.LoadTest.JobSettings;
-import org.streamrec.tools.loadtest.LoadTest.WarmupStep;
+import org.streamrec.tools.loadtest.LoadTestOptions.JobSettings;
+import org.streamrec.tools.loadtest.LoadTestOptions.WarmupStep;
 import org.streamrec.flink.serving.RecommenderConfig;
 
 class LoadTestOptionsTest {
@@ -23,16 +23,16 @@ class LoadTestOptionsTest {
     /** The serving job's configuration as the harness would start its {@code index}-th job. */
     private static RecommenderConfig servingConfig(LoadTest test, JobSettings job, int index) {
         return RecommenderConfig.parse(
-                test.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), job, index).toArray(String[]::new));
+                test.options.jobArgs("127.0.0.1:9092", Path.of("/tmp/model"), job, index).toArray(String[]::new));
     }
 
     private static RecommenderConfig firstServingConfig(LoadTest test) {
-        return servingConfig(test, test.jobs().get(0), 1);
+        return servingConfig(test, test.options.jobs().get(0), 1);
     }
 
     @Test
     void oneJobPerGuaranteeWithTheDefaults() {
-        assertThat(parse().jobs()).containsExactly(
+        assertThat(parse().options.jobs()).containsExactly(
                 new JobSettings("at-least-once", 2, 128, Duration.ofMillis(5)),
                 new JobSettings("exactly-once", 2, 128, Duration.ofMillis(5)));
     }
@@ -40,7 +40,7 @@ class LoadTestOptionsTest {
     @Test
     void listsExpandToEveryCombinationGuaranteeOutermost() {
         List<JobSettings> jobs = parse("--guarantees", "exactly-once,at-least-once", "--parallelism", "1,2",
-                "--batch-max-size", "32,128,512", "--batch-max-delay", "2ms,10ms").jobs();
+                "--batch-max-size", "32,128,512", "--batch-max-delay", "2ms,10ms").options.jobs();
         assertThat(jobs).hasSize(2 * 2 * 3 * 2);
         assertThat(jobs).doesNotHaveDuplicates();
         assertThat(jobs.get(0)).isEqualTo(new JobSettings("exactly-once", 1, 32, Duration.ofMillis(2)));
@@ -55,8 +55,8 @@ class LoadTestOptionsTest {
     void theSinkLingerDefaultsToTheServingJobsOwn() {
         LoadTest test = parse();
         RecommenderConfig job = firstServingConfig(test);
-        assertThat(test.sinkLinger).isEqualTo(RecommenderConfig.parse("--model-uri", "m").sinkLinger());
-        assertThat(job.sinkLinger()).isEqualTo(test.sinkLinger);
+        assertThat(test.options.sinkLinger).isEqualTo(RecommenderConfig.parse("--model-uri", "m").sinkLinger());
+        assertThat(job.sinkLinger()).isEqualTo(test.options.sinkLinger);
     }
 
     @Test
@@ -80,7 +80,7 @@ class LoadTestOptionsTest {
 
     @Test
     void aTypoInAGuaranteeFailsBeforeAnythingStarts() {
-        assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").jobs())
+        assertThatThrownBy(() -> parse("--guarantees", "at-least-once,exactly_once").options.jobs())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly_once");
     }
 
@@ -88,7 +88,7 @@ class LoadTestOptionsTest {
     void eachJobsFlagsCarryItsSettingsAndItsOwnTopicsAndGroup() {
         LoadTest test = parse("--parallelism", "1,2", "--batch-max-size", "32", "--batch-max-delay", "10ms",
                 "--checkpoint-interval", "2s");
-        List<JobSettings> jobs = test.jobs();
+        List<JobSettings> jobs = test.options.jobs();
         RecommenderConfig first = servingConfig(test, jobs.get(0), 1);
         RecommenderConfig second = servingConfig(test, jobs.get(1), 2);
         assertThat(first.parallelism()).isEqualTo(1);
@@ -107,13 +107,13 @@ class LoadTestOptionsTest {
         assertThat(WarmupStep.parse("none")).isNull();
         assertThatThrownBy(() -> WarmupStep.parse("2000")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> WarmupStep.parse("fast:10s")).isInstanceOf(NumberFormatException.class);
-        assertThat(parse().warmupStep).isEqualTo("5000:60s");
+        assertThat(parse().options.warmupStep).isEqualTo("5000:60s");
     }
 
     @Test
     void theWarmupRequestsTwoHundredCheckpointsUnlessToldOtherwise() {
-        assertThat(parse().warmupCheckpoints).isEqualTo(200);
-        assertThat(parse("--warmup-checkpoints", "0").warmupCheckpoints).isZero();
+        assertThat(parse().options.warmupCheckpoints).isEqualTo(200);
+        assertThat(parse("--warmup-checkpoints", "0").options.warmupCheckpoints).isZero();
         assertThatThrownBy(() -> parse("--warmup-checkpoints", "-1").run())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--warmup-checkpoints");
     }
@@ -139,7 +139,7 @@ class LoadTestOptionsTest {
         long[] visible = {30, 50, 40, 400, 20};
         long[] emit = {20, 45, 35, 390, 15};
 
-        List<String> lines = LoadTest.latencySeries("at-least-once alo1-5000", created, visible, emit, start);
+        List<String> lines = StepRunner.latencySeries("at-least-once alo1-5000", created, visible, emit, start);
 
         assertThat(lines).containsExactly(
                 "at-least-once alo1-5000,0,2,30,50,50,45",
@@ -149,7 +149,7 @@ class LoadTestOptionsTest {
     @Test
     void flinkConfIsRepeatableAndRefusedForTheLocalCluster() {
         assertThat(parse("--flink-conf", "execution.checkpointing.incremental=false",
-                "--flink-conf", "execution.checkpointing.unaligned.enabled=true").flinkConf)
+                "--flink-conf", "execution.checkpointing.unaligned.enabled=true").options.flinkConf)
                 .containsExactly(java.util.Map.entry("execution.checkpointing.incremental", "false"),
                         java.util.Map.entry("execution.checkpointing.unaligned.enabled", "true"));
         assertThatThrownBy(() -> parse("--cluster", "local", "--flink-conf", "a=b").run())
