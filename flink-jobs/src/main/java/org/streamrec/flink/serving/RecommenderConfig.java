@@ -39,6 +39,9 @@ import picocli.CommandLine;
  *
  * <p>Parse with {@link #parse(String...)}, which also validates; an invalid setting is a {@link ParameterException}
  * whose message names the option. Operators get only the plain {@link SessionSettings} part.
+ *
+ * <p>About 500 lines because it is the serving job's whole option surface: each option is a declaration with its
+ * help text, and splitting them would scatter the one reference a user reads with {@code --help}.
  */
 @Command(name = "recommender-job", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Streaming session recommender: Kafka events -> GRU4Rec top-k -> Kafka recommendations.")
