@@ -80,14 +80,6 @@ final class FlinkPoller implements AutoCloseable {
         }
     }
 
-    static double sum(Map<Integer, Map<String, Double>> perSubtask, String metric) {
-        return FlinkRest.sum(perSubtask, metric);
-    }
-
-    static double weightedMean(Map<Integer, Map<String, Double>> perSubtask, String metric, String weight) {
-        return FlinkRest.weightedMean(perSubtask, metric, weight);
-    }
-
     @Override
     public void close() {
         rest.close();

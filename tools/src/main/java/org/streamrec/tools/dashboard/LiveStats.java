@@ -11,6 +11,7 @@ import org.HdrHistogram.Histogram;
 import org.streamrec.avro.ModelAnnouncement;
 import org.streamrec.avro.Recommendation;
 import org.streamrec.avro.RecommendedItem;
+import org.streamrec.tools.flink.FlinkRest;
 
 /**
  * What the dashboard knows: the recommendations and model announcements it has read, folded into one time series
@@ -235,17 +236,17 @@ final class LiveStats {
         Long versionMax = null;
         if (reading != null && reading.ok() && !reading.operator().isEmpty()) {
             Map<Integer, Map<String, Double>> op = reading.operator();
-            double eventsIn = FlinkPoller.sum(op, "eventsIn");
+            double eventsIn = FlinkRest.sum(op, "eventsIn");
             if (lastEventsIn != null && eventsIn >= lastEventsIn) {
                 eventsInRate = (eventsIn - lastEventsIn) / (Math.max(1, nowMillis - lastEventsInAt) / 1000.0);
             }
             lastEventsIn = eventsIn;
             lastEventsInAt = nowMillis;
-            double judged = FlinkPoller.sum(op, "prequentialPredictions");
+            double judged = FlinkRest.sum(op, "prequentialPredictions");
             predictions = (long) judged;
             if (judged > 0) {
-                hitRate = FlinkPoller.weightedMean(op, "prequentialHitRate", "prequentialPredictions");
-                mrr = FlinkPoller.weightedMean(op, "prequentialMrr", "prequentialPredictions");
+                hitRate = FlinkRest.weightedMean(op, "prequentialHitRate", "prequentialPredictions");
+                mrr = FlinkRest.weightedMean(op, "prequentialMrr", "prequentialPredictions");
             }
             operator = operatorLatency(op, "processingLatencyMs");
             for (Map<String, Double> subtask : op.values()) {
